@@ -1,0 +1,42 @@
+//! `kafka-sim`: the native command-line front end to the simulation core.
+
+mod partition_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Simulate an Apache Kafka cluster deterministically, or ask it how Kafka would route keys.
+#[derive(Parser)]
+#[command(name = "kafka-sim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the partition the Java producer picks for each key: KEY<TAB>PARTITION.
+    Partition(partition_cmd::PartitionArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with success; real usage errors exit 2 (clap's own code).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Partition(args) => partition_cmd::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("kafka-sim: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! `kafka-sim`: the native command-line front end to the simulation core.
 
+mod assign_cmd;
 mod partition_cmd;
 
 use std::process::ExitCode;
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Print the partition the Java producer picks for each key: KEY<TAB>PARTITION.
     Partition(partition_cmd::PartitionArgs),
+    /// Assign one consumer group's partitions (JSON on stdin) as the group leader would.
+    Assign(assign_cmd::AssignArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Partition(args) => partition_cmd::run(&args),
+        Command::Assign(args) => assign_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,58 @@
 //! `kafka-sim`: a deterministic simulation of an Apache Kafka cluster.
 //!
-//! Map of the code (start with `murmur2`):
+//! Commands go in, time advances, events come out (start reading at [`sim`]):
 //!
+//! - [`sim`] — `Sim`: `new(config, seed)`, `apply(Command)`, `step`, `advance_to`, `drain_events`, views.
+//! - [`config`] — Kafka's configs and defaults, plus the demo timing profile.
+//! - [`command`], [`event`], [`error`] — what goes in, what comes out, what is refused.
+//! - [`controller`] — the KRaft controller: registration, fencing, elections, AlterPartition, placement.
+//! - `broker` — a broker: produce, follower fetch, KIP-101/279 truncation, ISR expiration.
+//! - `replication` — leader-side state: follower fetch state, ISR changes, the high watermark rule.
+//! - [`partition_log`], [`leader_epoch_cache`] — one replica's log and its epoch history.
+//! - `producer` — the producer client: partitioners, accumulator, acks, retries, idempotence.
 //! - [`murmur2`] — Kafka's key hash and `toPositive`, byte-exact with the Java client.
+//! - [`ledger`] — every record from send to commit or loss; `invariants` — the global checks.
+//! - `retention` — deletion by time and size, compaction.
+//! - [`assignor`] — the consumer partition assignors (range, roundrobin, sticky, cooperative-sticky).
+//! - [`view`] — read-only views for drawing.
+//! - `agenda`, `network`, [`rng`], [`time`], [`ids`] — the discrete-event machinery.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod agenda;
+pub mod assignor;
+mod broker;
+pub mod command;
+pub mod config;
+pub mod controller;
+pub mod error;
+pub mod event;
+pub mod ids;
+mod invariants;
+pub mod leader_epoch_cache;
+pub mod ledger;
+mod message;
+pub mod metadata;
 pub mod murmur2;
+mod network;
+mod node;
+pub mod partition_log;
+mod producer;
+mod replication;
+mod retention;
+pub mod rng;
+pub mod sim;
+pub mod time;
+pub mod topic;
+pub mod view;
+
+pub use command::{Command, NodeRef, TimedCommand};
+pub use config::{Acks, CleanupPolicy, KeylessPartitioner, ProducerConfig, SimConfig, TopicConfig};
+pub use error::{CommandError, ConfigError, KafkaError};
+pub use event::{AllowedBy, Event, EventKind, Invariant};
+pub use ids::{
+    BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicId, TopicPartition,
+};
+pub use sim::Sim;
+pub use time::SimTime;

@@ -1,0 +1,109 @@
+//! Messages between nodes, named after Kafka's APIs. Each travels in an `Envelope` through the
+//! simulated network.
+
+use crate::config::Acks;
+use crate::error::KafkaError;
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicPartition};
+use crate::metadata::{MetadataImage, PartitionRegistration};
+use crate::partition_log::LogEntry;
+
+/// A message in flight, with the incarnations of its ends: a restarted node never receives what
+/// was sent to, or by, its previous incarnation.
+#[derive(Clone, Debug)]
+pub(crate) struct Envelope {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub from_incarnation: u32,
+    pub to_incarnation: u32,
+    pub message: Message,
+}
+
+/// One batch of records in a ProduceRequest.
+#[derive(Clone, Debug)]
+pub(crate) struct ProduceBatch {
+    pub records: Vec<RecordId>,
+    pub size_bytes: Vec<u32>,
+    pub timestamps: Vec<crate::time::SimTime>,
+    /// Idempotent producer: first sequence number of the batch.
+    pub base_sequence: Option<u32>,
+}
+
+/// The answer to a follower's fetch.
+#[derive(Clone, Debug)]
+pub(crate) enum FetchResult {
+    Records {
+        entries: Vec<LogEntry>,
+        high_watermark: Offset,
+        log_start_offset: Offset,
+    },
+    /// KIP-320/595: the follower's log diverged; the leader's end offset for its epoch.
+    Diverging {
+        epoch: LeaderEpoch,
+        end_offset: Offset,
+    },
+    /// The fetch offset is below the leader's log start offset.
+    OffsetOutOfRange { log_start_offset: Offset },
+    /// The follower backs off whatever the error; the code is kept for traces.
+    #[allow(dead_code)]
+    Error(KafkaError),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Message {
+    BrokerRegistrationRequest,
+    BrokerRegistrationResponse {
+        broker_epoch: u64,
+        image: Box<MetadataImage>,
+    },
+    BrokerHeartbeatRequest {
+        broker_epoch: u64,
+        metadata_offset: u64,
+    },
+    BrokerHeartbeatResponse {
+        image: Option<Box<MetadataImage>>,
+    },
+    /// A committed metadata change pushed to brokers and clients.
+    MetadataUpdate {
+        offset: u64,
+        partition_counts: Vec<u32>,
+        partitions: Vec<PartitionRegistration>,
+    },
+    MetadataRequest,
+    MetadataResponse {
+        image: Box<MetadataImage>,
+    },
+    AlterPartitionRequest {
+        tp: TopicPartition,
+        leader_epoch: LeaderEpoch,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    },
+    AlterPartitionResponse {
+        tp: TopicPartition,
+        result: Result<PartitionRegistration, KafkaError>,
+    },
+    ProduceRequest {
+        request: u64,
+        tp: TopicPartition,
+        acks: Acks,
+        producer: ProducerId,
+        batch: Box<ProduceBatch>,
+    },
+    ProduceResponse {
+        request: u64,
+        tp: TopicPartition,
+        result: Result<Offset, KafkaError>,
+    },
+    FetchRequest {
+        tp: TopicPartition,
+        fetch_offset: Offset,
+        last_fetched_epoch: Option<LeaderEpoch>,
+        current_leader_epoch: LeaderEpoch,
+        session: u64,
+    },
+    FetchResponse {
+        tp: TopicPartition,
+        session: u64,
+        result: FetchResult,
+    },
+}

@@ -1,0 +1,329 @@
+//! One replica's log of a partition: entries with offset and leader epoch, the log start offset,
+//! the log end offset (LEO), the high watermark (HW) and the leader-epoch cache.
+//!
+//! Mirrors the parts of `kafka.log.UnifiedLog` the simulation needs. Record payloads (key, value)
+//! are immutable and identical on every replica, so an entry refers to its record in the ledger by
+//! `RecordId` instead of copying bytes; sizes and timestamps are kept per entry for retention.
+//!
+//! ```text
+//!   log_start_offset      high_watermark        log_end_offset
+//!         |  committed entries  |  uncommitted entries  |   (next append)
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+use crate::ids::{LeaderEpoch, Offset, RecordId};
+use crate::leader_epoch_cache::LeaderEpochCache;
+use crate::time::SimTime;
+
+/// One record in a replica's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Its offset.
+    pub offset: Offset,
+    /// The leader epoch it was written in.
+    pub leader_epoch: LeaderEpoch,
+    /// The produced record (payload in the ledger).
+    pub record: RecordId,
+    /// Its size on disk in bytes (estimated as Kafka's record format would).
+    pub size_bytes: u32,
+    /// Its CreateTime timestamp.
+    pub timestamp: SimTime,
+}
+
+/// A segment: retention deletes whole segments, never the active (last) one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Offset of the first entry that went into the segment.
+    pub base_offset: Offset,
+    /// Bytes in the segment.
+    pub size_bytes: u64,
+    /// Largest record timestamp in the segment.
+    pub max_timestamp: SimTime,
+    /// Timestamp of the first record (for `segment.ms` rolling).
+    pub first_timestamp: SimTime,
+}
+
+/// A replica's log.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PartitionLog {
+    entries: VecDeque<LogEntry>,
+    log_start_offset: Offset,
+    log_end_offset: Offset,
+    high_watermark: Offset,
+    epochs: LeaderEpochCache,
+    segments: Vec<Segment>,
+}
+
+impl PartitionLog {
+    /// First offset still readable.
+    pub fn log_start_offset(&self) -> Offset {
+        self.log_start_offset
+    }
+    /// Offset the next appended record gets (LEO).
+    pub fn log_end_offset(&self) -> Offset {
+        self.log_end_offset
+    }
+    /// First offset not known to be replicated to the whole ISR (HW).
+    pub fn high_watermark(&self) -> Offset {
+        self.high_watermark
+    }
+    /// The leader-epoch cache.
+    pub fn epochs(&self) -> &LeaderEpochCache {
+        &self.epochs
+    }
+    /// Mutable leader-epoch cache (a new leader assigns its epoch's start offset).
+    pub(crate) fn epochs_mut(&mut self) -> &mut LeaderEpochCache {
+        &mut self.epochs
+    }
+    /// Entries still in the log, oldest first.
+    pub fn entries(&self) -> &VecDeque<LogEntry> {
+        &self.entries
+    }
+    /// The segments, oldest first.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+    /// Bytes in the log.
+    pub fn size_bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.size_bytes).sum()
+    }
+
+    /// Appends one entry at the LEO. Returns false (and appends nothing) if its offset is not the
+    /// LEO: offsets must stay contiguous, and the caller reports the violation.
+    pub fn append(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) -> bool {
+        if entry.offset != self.log_end_offset {
+            return false;
+        }
+        if self
+            .epochs
+            .latest_epoch()
+            .is_none_or(|e| e < entry.leader_epoch)
+        {
+            self.epochs.assign(entry.leader_epoch, entry.offset);
+        }
+        let size = u64::from(entry.size_bytes);
+        let roll = match self.segments.last() {
+            None => true,
+            Some(s) => {
+                s.size_bytes > 0
+                    && (s.size_bytes + size > segment_bytes
+                        || entry.timestamp.since(s.first_timestamp) >= segment_ms)
+            }
+        };
+        if roll {
+            self.segments.push(Segment {
+                base_offset: entry.offset,
+                size_bytes: 0,
+                max_timestamp: entry.timestamp,
+                first_timestamp: entry.timestamp,
+            });
+        }
+        let seg = self
+            .segments
+            .last_mut()
+            .expect("a segment was just ensured");
+        if seg.size_bytes == 0 {
+            seg.first_timestamp = entry.timestamp;
+        }
+        seg.size_bytes += size;
+        seg.max_timestamp = seg.max_timestamp.max(entry.timestamp);
+        self.entries.push_back(entry);
+        self.log_end_offset = entry.offset.next();
+        true
+    }
+
+    /// Sets the HW, clamped to `[log_start_offset, log_end_offset]`; returns the value set.
+    pub fn set_high_watermark(&mut self, hw: Offset) -> Offset {
+        self.high_watermark = hw.clamp(self.log_start_offset, self.log_end_offset);
+        self.high_watermark
+    }
+
+    /// Index of the first entry with offset ≥ `offset`.
+    fn index_of(&self, offset: Offset) -> usize {
+        self.entries.partition_point(|e| e.offset < offset)
+    }
+
+    /// Up to `max` entries from `from` on.
+    pub fn read(&self, from: Offset, max: usize) -> Vec<LogEntry> {
+        let i = self.index_of(from);
+        self.entries.range(i..).take(max).copied().collect()
+    }
+
+    /// The entry at `offset`, if present (compaction leaves gaps).
+    pub fn get(&self, offset: Offset) -> Option<&LogEntry> {
+        let i = self.index_of(offset);
+        self.entries.get(i).filter(|e| e.offset == offset)
+    }
+
+    /// Removes every entry at or above `offset`; returns them. The HW and epoch cache follow.
+    pub fn truncate_to(&mut self, offset: Offset) -> Vec<LogEntry> {
+        if offset >= self.log_end_offset {
+            // Nothing to remove, but an epoch that starts at the LEO without records (a leader
+            // that wrote nothing) must go, or the follower keeps presenting it as its last epoch.
+            self.epochs.truncate_from_end(self.log_end_offset);
+            return Vec::new();
+        }
+        let offset = offset.max(self.log_start_offset);
+        let i = self.index_of(offset);
+        let removed: Vec<LogEntry> = self.entries.drain(i..).collect();
+        self.log_end_offset = offset;
+        self.high_watermark = self.high_watermark.min(offset);
+        self.epochs.truncate_from_end(offset);
+        // Rebuild the tail segment sizes from what is left (truncation is rare).
+        self.segments.retain(|s| s.base_offset < offset);
+        if let Some(last) = self.segments.last_mut() {
+            let from = self
+                .entries
+                .partition_point(|e| e.offset < last.base_offset);
+            last.size_bytes = self
+                .entries
+                .range(from..)
+                .map(|e| u64::from(e.size_bytes))
+                .sum();
+        }
+        removed
+    }
+
+    /// Removes everything and restarts the log at `offset` (a follower far behind a leader
+    /// whose retention deleted what it needs); returns the removed entries.
+    pub fn reset_to(&mut self, offset: Offset) -> Vec<LogEntry> {
+        let removed: Vec<LogEntry> = self.entries.drain(..).collect();
+        self.segments.clear();
+        self.epochs = LeaderEpochCache::default();
+        self.log_start_offset = offset;
+        self.log_end_offset = offset;
+        self.high_watermark = offset;
+        removed
+    }
+
+    /// Removes the oldest `count` segments (never the active one) and moves the log start
+    /// offset to the next segment's base; returns the removed entries.
+    pub fn delete_oldest_segments(&mut self, count: usize) -> Vec<LogEntry> {
+        let count = count.min(self.segments.len().saturating_sub(1));
+        if count == 0 {
+            return Vec::new();
+        }
+        let new_start = self.segments[count].base_offset;
+        self.segments.drain(..count);
+        let i = self.index_of(new_start);
+        let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
+        self.log_start_offset = new_start;
+        self.high_watermark = self.high_watermark.max(new_start);
+        self.epochs.truncate_from_start(new_start);
+        removed
+    }
+
+    /// Raises the log start offset (a follower following its leader's); returns removed entries.
+    pub fn advance_log_start_offset(&mut self, offset: Offset) -> Vec<LogEntry> {
+        if offset <= self.log_start_offset {
+            return Vec::new();
+        }
+        let offset = offset.min(self.log_end_offset);
+        let keep = self
+            .segments
+            .partition_point(|s| s.base_offset <= offset)
+            .saturating_sub(1);
+        self.segments.drain(..keep);
+        let i = self.index_of(offset);
+        let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
+        if let Some(first) = self.segments.first_mut() {
+            first.base_offset = first.base_offset.max(offset);
+            first.size_bytes = first
+                .size_bytes
+                .saturating_sub(removed.iter().map(|e| u64::from(e.size_bytes)).sum());
+        }
+        self.log_start_offset = offset;
+        self.high_watermark = self.high_watermark.max(offset);
+        self.epochs.truncate_from_start(offset);
+        removed
+    }
+
+    /// Keeps only the entries for which `keep` is true among those below `end` (compaction);
+    /// offsets are never renumbered. Returns the removed entries.
+    pub fn retain_below(
+        &mut self,
+        end: Offset,
+        mut keep: impl FnMut(&LogEntry) -> bool,
+    ) -> Vec<LogEntry> {
+        let split = self.index_of(end);
+        let mut removed = Vec::new();
+        let mut kept = VecDeque::with_capacity(self.entries.len());
+        for (i, e) in self.entries.drain(..).enumerate() {
+            if i < split && !keep(&e) {
+                removed.push(e);
+            } else {
+                kept.push_back(e);
+            }
+        }
+        self.entries = kept;
+        for seg in &mut self.segments {
+            seg.size_bytes = 0;
+        }
+        // Recompute segment sizes from the surviving entries.
+        let bases: Vec<Offset> = self.segments.iter().map(|s| s.base_offset).collect();
+        for e in &self.entries {
+            let s = bases.partition_point(|b| *b <= e.offset).saturating_sub(1);
+            if let Some(seg) = self.segments.get_mut(s) {
+                seg.size_bytes += u64::from(e.size_bytes);
+            }
+        }
+        removed
+    }
+
+    /// The epoch of the last entry, or the cache's latest epoch.
+    pub fn last_fetched_epoch(&self) -> Option<LeaderEpoch> {
+        self.epochs.latest_epoch()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(offset: u64, epoch: u32) -> LogEntry {
+        LogEntry {
+            offset: Offset(offset),
+            leader_epoch: LeaderEpoch(epoch),
+            record: RecordId(offset),
+            size_bytes: 10,
+            timestamp: SimTime(offset),
+        }
+    }
+
+    #[test]
+    fn append_is_contiguous_and_truncation_moves_leo_hw_and_epochs() {
+        let mut log = PartitionLog::default();
+        for o in 0..5 {
+            assert!(log.append(entry(o, if o < 3 { 1 } else { 2 }), 1 << 30, u64::MAX));
+        }
+        assert!(
+            !log.append(entry(7, 2), 1 << 30, u64::MAX),
+            "a gap is refused"
+        );
+        assert_eq!(log.log_end_offset(), Offset(5));
+        log.set_high_watermark(Offset(4));
+        let removed = log.truncate_to(Offset(3));
+        assert_eq!(removed.len(), 2);
+        assert_eq!(
+            (log.log_end_offset(), log.high_watermark()),
+            (Offset(3), Offset(3))
+        );
+        assert_eq!(log.epochs().latest_epoch(), Some(LeaderEpoch(1)));
+    }
+
+    #[test]
+    fn segments_roll_by_size_and_deletion_keeps_the_active_segment() {
+        let mut log = PartitionLog::default();
+        for o in 0..10 {
+            log.append(entry(o, 0), 30, u64::MAX); // three 10-byte records per segment
+        }
+        assert_eq!(log.segments().len(), 4);
+        log.set_high_watermark(Offset(10));
+        let removed = log.delete_oldest_segments(10);
+        assert_eq!(removed.len(), 9);
+        assert_eq!(log.log_start_offset(), Offset(9));
+        assert_eq!(log.segments().len(), 1);
+    }
+}

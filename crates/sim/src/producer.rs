@@ -1,0 +1,514 @@
+//! A producer client: partitioning, the record accumulator (batches per partition), `acks`,
+//! request timeouts and retries, the idempotent producer's sequence numbers, and delivery timeout.
+//!
+//! Mirrors `KafkaProducer`, `RecordAccumulator` and `Sender`. Simplified: in-flight requests are
+//! limited per partition rather than per connection; clients get metadata from the controller.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::agenda::TimerKey;
+use crate::config::{Acks, ProducerConfig};
+use crate::error::KafkaError;
+use crate::event::EventKind;
+use crate::ids::{BrokerId, NodeId, Offset, ProducerId, RecordId, TopicPartition};
+use crate::ledger::Outcome;
+use crate::message::{Message, ProduceBatch};
+use crate::metadata::PartitionRegistration;
+use crate::node::Ctx;
+use crate::time::SimTime;
+
+/// Size of a record batch header in Kafka's format (bytes).
+pub const BATCH_OVERHEAD_BYTES: u64 = 61;
+
+/// A batch in the accumulator or in flight.
+#[derive(Clone, Debug)]
+struct Batch {
+    records: Vec<RecordId>,
+    sizes: Vec<u32>,
+    timestamps: Vec<SimTime>,
+    bytes: u64,
+    created_at: SimTime,
+    base_sequence: Option<u32>,
+    attempts: u32,
+    /// A retried batch is not sent again before this (`retry.backoff.ms`).
+    retry_after: SimTime,
+}
+
+impl Batch {
+    fn new(now: SimTime) -> Batch {
+        Batch {
+            records: Vec::new(),
+            sizes: Vec::new(),
+            timestamps: Vec::new(),
+            bytes: BATCH_OVERHEAD_BYTES,
+            created_at: now,
+            base_sequence: None,
+            attempts: 0,
+            retry_after: SimTime::ZERO,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct PartitionQueue {
+    batches: VecDeque<Batch>,
+    in_flight: u32,
+}
+
+#[derive(Clone, Debug)]
+struct InFlight {
+    tp: TopicPartition,
+    batch: Batch,
+}
+
+/// A producer client.
+#[derive(Clone, Debug)]
+pub(crate) struct Producer {
+    pub id: ProducerId,
+    pub config: ProducerConfig,
+    leaders: BTreeMap<TopicPartition, (Option<BrokerId>, u32)>,
+    pub partition_counts: Vec<u32>,
+    queues: BTreeMap<TopicPartition, PartitionQueue>,
+    in_flight: BTreeMap<u64, InFlight>,
+    next_request: u64,
+    next_sequence: BTreeMap<TopicPartition, u32>,
+    /// Built-in sticky partitioner: per topic, the sticky partition and bytes produced to it.
+    sticky: BTreeMap<u32, (u32, u64)>,
+    /// Round-robin partitioner: per topic counter.
+    round_robin: BTreeMap<u32, u32>,
+    /// When metadata was last requested (at most one request per `retry.backoff.ms`).
+    metadata_requested_at: Option<SimTime>,
+}
+
+impl Producer {
+    pub fn new(id: ProducerId, config: ProducerConfig) -> Producer {
+        Producer {
+            id,
+            config,
+            leaders: BTreeMap::new(),
+            partition_counts: Vec::new(),
+            queues: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            next_request: 0,
+            next_sequence: BTreeMap::new(),
+            sticky: BTreeMap::new(),
+            round_robin: BTreeMap::new(),
+            metadata_requested_at: None,
+        }
+    }
+
+    /// Partitions of a topic that currently have a leader, in order.
+    fn available(&self, topic: crate::ids::TopicId, count: u32) -> Vec<u32> {
+        (0..count)
+            .filter(|p| {
+                self.leaders
+                    .get(&TopicPartition {
+                        topic,
+                        partition: *p,
+                    })
+                    .is_some_and(|(l, _)| l.is_some())
+            })
+            .collect()
+    }
+
+    /// Picks the partition of a keyless record (sticky or round-robin).
+    pub fn keyless_partition(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        topic: crate::ids::TopicId,
+        count: u32,
+    ) -> u32 {
+        let available = self.available(topic, count);
+        let pool: Vec<u32> = if available.is_empty() {
+            (0..count).collect()
+        } else {
+            available
+        };
+        match self.config.keyless_partitioner {
+            crate::config::KeylessPartitioner::RoundRobin => {
+                let counter = self.round_robin.entry(topic.0).or_insert(0);
+                let p = pool[(*counter as usize) % pool.len()];
+                *counter = counter.wrapping_add(1);
+                p
+            }
+            crate::config::KeylessPartitioner::Sticky => {
+                let batch_size = self.config.batch_size.max(1);
+                let entry = self.sticky.get(&topic.0).copied();
+                match entry {
+                    Some((p, produced)) if produced < batch_size && p < count => p,
+                    _ => {
+                        // BuiltInPartitioner#nextPartition without load statistics.
+                        let r = crate::murmur2::to_positive(ctx.rng.next_i32());
+                        let p = pool[(r as usize) % pool.len()];
+                        self.sticky.insert(topic.0, (p, 0));
+                        p
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts a keyless append towards the sticky partition's switch (KIP-794).
+    pub fn note_keyless_bytes(&mut self, topic: crate::ids::TopicId, bytes: u64) {
+        if let Some((_, produced)) = self.sticky.get_mut(&topic.0) {
+            *produced += bytes;
+        }
+    }
+
+    /// Adds a created record to its partition's accumulator and sends what can be sent.
+    pub fn append(&mut self, ctx: &mut Ctx<'_>, tp: TopicPartition, record: RecordId, size: u32) {
+        if self.config.acks == Acks::Zero {
+            ctx.ledger.on_outcome(
+                record,
+                Outcome::Acked {
+                    offset: None,
+                    acks: Acks::Zero,
+                },
+            );
+        }
+        let batch_size = self.config.batch_size.max(1);
+        let now = ctx.now;
+        let queue = self.queues.entry(tp).or_default();
+        let needs_new = queue.batches.back().is_none_or(|b| {
+            b.attempts > 0 || (!b.records.is_empty() && b.bytes + u64::from(size) > batch_size)
+        });
+        if needs_new {
+            queue.batches.push_back(Batch::new(now));
+        }
+        let batch = queue.batches.back_mut().expect("ensured above");
+        batch.records.push(record);
+        batch.sizes.push(size);
+        batch.timestamps.push(now);
+        batch.bytes += u64::from(size);
+        let single_record = batch.records.len() == 1;
+        let first_of_only_batch = single_record && queue.batches.len() == 1;
+        if self.config.linger_ms > 0 && first_of_only_batch {
+            ctx.set_timer(
+                TimerKey::Linger {
+                    producer: self.id,
+                    tp,
+                },
+                self.config.linger_ms,
+            );
+        }
+        self.drain(ctx, tp);
+    }
+
+    /// Sends ready batches of `tp` while the in-flight limit allows.
+    fn drain(&mut self, ctx: &mut Ctx<'_>, tp: TopicPartition) {
+        let max_in_flight = self.config.max_in_flight_requests_per_connection;
+        let batch_size = self.config.batch_size.max(1);
+        let linger = self.config.linger_ms;
+        let leader = self.leaders.get(&tp).and_then(|(l, _)| *l);
+        self.expire(ctx, tp);
+        let Some(queue) = self.queues.get_mut(&tp) else {
+            return;
+        };
+        if queue.batches.is_empty() {
+            return;
+        }
+        let Some(leader) = leader else {
+            // No leader known: ask for metadata and look again after the back-off.
+            self.request_metadata(ctx);
+            ctx.set_timer(
+                TimerKey::RetryBackoff {
+                    producer: self.id,
+                    tp,
+                },
+                self.config.retry_backoff_ms,
+            );
+            return;
+        };
+        while queue.in_flight < max_in_flight {
+            let Some(front) = queue.batches.front() else {
+                break;
+            };
+            let is_last = queue.batches.len() == 1;
+            if ctx.now < front.retry_after {
+                break;
+            }
+            let ready = front.attempts > 0
+                || !is_last
+                || front.bytes >= batch_size
+                || ctx.now.since(front.created_at) >= linger;
+            if !ready {
+                break;
+            }
+            let mut batch = queue.batches.pop_front().expect("front exists");
+            if self.config.enable_idempotence && batch.base_sequence.is_none() {
+                let seq = self.next_sequence.entry(tp).or_insert(0);
+                batch.base_sequence = Some(*seq);
+                for (i, r) in batch.records.iter().enumerate() {
+                    ctx.ledger.set_sequence(*r, *seq + i as u32);
+                }
+                *seq += batch.records.len() as u32;
+            }
+            batch.attempts += 1;
+            queue.in_flight += 1;
+            let request = self.next_request;
+            self.next_request += 1;
+            let count = batch.records.len() as u32;
+            ctx.emit(EventKind::ProduceRequestSent {
+                producer: self.id,
+                tp,
+                leader,
+                count,
+                attempt: batch.attempts,
+            });
+            let msg = Message::ProduceRequest {
+                request,
+                tp,
+                acks: self.config.acks,
+                producer: self.id,
+                batch: Box::new(ProduceBatch {
+                    records: batch.records.clone(),
+                    size_bytes: batch.sizes.clone(),
+                    timestamps: batch.timestamps.clone(),
+                    base_sequence: batch.base_sequence,
+                }),
+            };
+            ctx.send(NodeId::Producer(self.id), NodeId::Broker(leader), msg);
+            if self.config.acks == Acks::Zero {
+                queue.in_flight -= 1; // no response will come
+                ctx.emit(EventKind::ProduceAcked {
+                    producer: self.id,
+                    tp,
+                    base_offset: None,
+                    count,
+                    acks: Acks::Zero,
+                });
+                continue;
+            }
+            ctx.set_timer(
+                TimerKey::RequestTimeout {
+                    producer: self.id,
+                    request,
+                },
+                self.config.request_timeout_ms,
+            );
+            self.in_flight.insert(request, InFlight { tp, batch });
+        }
+    }
+
+    /// Asks the controller for metadata, at most once per `retry.backoff.ms`.
+    fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
+        let backoff = self.config.retry_backoff_ms;
+        if self
+            .metadata_requested_at
+            .is_some_and(|t| ctx.now.since(t) < backoff)
+        {
+            return;
+        }
+        self.metadata_requested_at = Some(ctx.now);
+        ctx.send(
+            NodeId::Producer(self.id),
+            NodeId::Controller,
+            Message::MetadataRequest,
+        );
+    }
+
+    /// Fails batches older than `delivery.timeout.ms` that are not in flight.
+    fn expire(&mut self, ctx: &mut Ctx<'_>, tp: TopicPartition) {
+        let timeout = self.config.delivery_timeout_ms;
+        let Some(queue) = self.queues.get_mut(&tp) else {
+            return;
+        };
+        while queue
+            .batches
+            .front()
+            .is_some_and(|b| ctx.now.since(b.created_at) >= timeout)
+        {
+            let batch = queue.batches.pop_front().expect("front exists");
+            fail(ctx, self.id, tp, &batch, KafkaError::DeliveryTimeout);
+        }
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx<'_>, message: Message) {
+        match message {
+            Message::MetadataUpdate {
+                partition_counts,
+                partitions,
+                ..
+            } => self.apply_metadata(ctx, partition_counts, &partitions),
+            Message::MetadataResponse { image } => {
+                self.apply_metadata(ctx, image.partition_counts.clone(), &image.partitions)
+            }
+            Message::ProduceResponse {
+                request,
+                tp,
+                result,
+            } => self.on_response(ctx, request, tp, result),
+            _ => {}
+        }
+    }
+
+    fn apply_metadata(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        counts: Vec<u32>,
+        partitions: &[PartitionRegistration],
+    ) {
+        for (i, c) in counts.iter().enumerate() {
+            if self.partition_counts.len() <= i {
+                self.partition_counts.resize(i + 1, 0);
+            }
+            self.partition_counts[i] = self.partition_counts[i].max(*c);
+        }
+        for reg in partitions {
+            let entry = self.leaders.entry(reg.tp).or_insert((None, 0));
+            if reg.partition_epoch >= entry.1 || entry.0.is_none() {
+                *entry = (reg.leader, reg.partition_epoch);
+            }
+        }
+        let tps: Vec<TopicPartition> = self.queues.keys().copied().collect();
+        for tp in tps {
+            self.drain(ctx, tp);
+        }
+    }
+
+    fn on_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        request: u64,
+        tp: TopicPartition,
+        result: Result<Offset, KafkaError>,
+    ) {
+        let Some(inflight) = self.in_flight.remove(&request) else {
+            return;
+        };
+        ctx.cancel_timer(TimerKey::RequestTimeout {
+            producer: self.id,
+            request,
+        });
+        if let Some(q) = self.queues.get_mut(&tp) {
+            q.in_flight = q.in_flight.saturating_sub(1);
+        }
+        let batch = inflight.batch;
+        let count = batch.records.len() as u32;
+        match result {
+            Ok(base) => {
+                for (i, r) in batch.records.iter().enumerate() {
+                    let offset = Some(Offset(base.0 + i as u64));
+                    ctx.ledger.on_outcome(
+                        *r,
+                        Outcome::Acked {
+                            offset,
+                            acks: self.config.acks,
+                        },
+                    );
+                }
+                let acks = self.config.acks;
+                ctx.emit(EventKind::ProduceAcked {
+                    producer: self.id,
+                    tp,
+                    base_offset: Some(base),
+                    count,
+                    acks,
+                });
+            }
+            Err(error) => self.retry_or_fail(ctx, tp, batch, error),
+        }
+        self.drain(ctx, tp);
+    }
+
+    fn retry_or_fail(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        batch: Batch,
+        error: KafkaError,
+    ) {
+        let retriable = error.is_retriable()
+            || (self.config.enable_idempotence && error == KafkaError::OutOfOrderSequenceNumber);
+        let expired = ctx.now.since(batch.created_at) >= self.config.delivery_timeout_ms;
+        if !retriable || batch.attempts > self.config.retries || expired {
+            let error = if expired && retriable {
+                KafkaError::DeliveryTimeout
+            } else {
+                error
+            };
+            return fail(ctx, self.id, tp, &batch, error);
+        }
+        ctx.emit(EventKind::ProduceRetrying {
+            producer: self.id,
+            tp,
+            count: batch.records.len() as u32,
+            error,
+        });
+        if matches!(
+            error,
+            KafkaError::NotLeaderOrFollower
+                | KafkaError::RequestTimedOut
+                | KafkaError::NetworkException
+        ) {
+            self.request_metadata(ctx);
+        }
+        // Re-enqueue in record order, so retried batches keep their partition order.
+        let mut batch = batch;
+        batch.retry_after = ctx.now.plus_ms(self.config.retry_backoff_ms);
+        let queue = self.queues.entry(tp).or_default();
+        let first = batch.records.first().copied();
+        let at = queue
+            .batches
+            .iter()
+            .position(|b| b.records.first().copied() > first)
+            .unwrap_or(queue.batches.len());
+        queue.batches.insert(at, batch);
+        ctx.set_timer(
+            TimerKey::RetryBackoff {
+                producer: self.id,
+                tp,
+            },
+            self.config.retry_backoff_ms,
+        );
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, key: TimerKey) {
+        match key {
+            TimerKey::Linger { tp, .. } | TimerKey::RetryBackoff { tp, .. } => self.drain(ctx, tp),
+            TimerKey::RequestTimeout { request, .. } => {
+                let Some(inflight) = self.in_flight.remove(&request) else {
+                    return;
+                };
+                let tp = inflight.tp;
+                if let Some(q) = self.queues.get_mut(&tp) {
+                    q.in_flight = q.in_flight.saturating_sub(1);
+                }
+                self.retry_or_fail(ctx, tp, inflight.batch, KafkaError::RequestTimedOut);
+            }
+            _ => {}
+        }
+    }
+
+    /// Records created but not yet acknowledged or failed.
+    pub fn pending_records(&self) -> usize {
+        self.queues
+            .values()
+            .flat_map(|q| q.batches.iter())
+            .map(|b| b.records.len())
+            .sum::<usize>()
+            + self
+                .in_flight
+                .values()
+                .map(|f| f.batch.records.len())
+                .sum::<usize>()
+    }
+}
+
+fn fail(
+    ctx: &mut Ctx<'_>,
+    producer: ProducerId,
+    tp: TopicPartition,
+    batch: &Batch,
+    error: KafkaError,
+) {
+    for r in &batch.records {
+        ctx.ledger.on_outcome(*r, Outcome::Failed(error));
+    }
+    ctx.emit(EventKind::ProduceFailed {
+        producer,
+        tp,
+        count: batch.records.len() as u32,
+        error,
+    });
+}

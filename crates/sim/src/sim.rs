@@ -1,0 +1,810 @@
+//! `Sim`: the whole cluster as one deterministic state machine.
+//!
+//! ```text
+//!   page / CLI ──apply(Command)──▶ Sim ──drain_events()──▶ Event { at, id, cause, kind }
+//!              ──advance_to(t)───▶  │  ◀── views (partition_view, ledger)
+//! ```
+//!
+//! Every random choice comes from one seeded RNG; time is a virtual clock; the agenda orders
+//! deliveries and timers by (time, sequence). Same seed + same commands ⇒ same events.
+
+use crate::agenda::{Agenda, Scheduled, TimerKey};
+use crate::broker::Broker;
+use crate::command::{Command, NodeRef};
+use crate::config::SimConfig;
+use crate::controller::{Controller, place_replicas};
+use crate::error::{CommandError, ConfigError};
+use crate::event::{Cause, Event, EventKind};
+use crate::ids::{BrokerId, CommandId, NodeId, ProducerId, TopicPartition};
+use crate::invariants::Checker;
+use crate::ledger::{Ledger, LedgerRecord, Outcome, Value};
+use crate::message::Envelope;
+use crate::network::Network;
+use crate::node::{Ctx, EventLog, Liveness};
+use crate::producer::Producer;
+use crate::rng::SimRng;
+use crate::time::SimTime;
+use crate::topic::{Catalog, TopicInfo};
+
+/// Most brokers a simulation may have.
+pub const MAX_BROKERS: u32 = 64;
+/// Most partitions per topic.
+pub const MAX_PARTITIONS: u32 = 10_000;
+/// Most records one `ProduceMany` may create.
+pub const MAX_PRODUCE_MANY: u32 = 10_000_000;
+/// Per-record overhead in Kafka's record format, roughly (varints, attributes, headers count).
+const RECORD_OVERHEAD_BYTES: u32 = 7;
+
+/// The simulated cluster.
+#[derive(Clone, Debug)]
+pub struct Sim {
+    config: SimConfig,
+    seed: u64,
+    now: SimTime,
+    rng: SimRng,
+    agenda: Agenda,
+    network: Network,
+    liveness: Liveness,
+    events: EventLog,
+    ledger: Ledger,
+    checker: Checker,
+    catalog: Catalog,
+    controller: Controller,
+    brokers: Vec<Broker>,
+    producers: Vec<Producer>,
+    next_command: u64,
+    steps: u64,
+}
+
+macro_rules! ctx {
+    ($self:ident, $cause:expr) => {
+        Ctx {
+            now: $self.now,
+            cause: $cause,
+            rng: &mut $self.rng,
+            agenda: &mut $self.agenda,
+            network: &mut $self.network,
+            liveness: &$self.liveness,
+            events: &mut $self.events,
+            ledger: &mut $self.ledger,
+            checker: &mut $self.checker,
+            catalog: &$self.catalog,
+            config: &$self.config,
+        }
+    };
+}
+
+impl Sim {
+    /// Builds a cluster from `config`; every random choice derives from `seed`. Brokers start at
+    /// time 0 and register with the controller; one producer (id 0) exists from the start.
+    ///
+    /// ```
+    /// use kafka_sim::{Command, Sim, SimConfig, SimTime};
+    /// let mut sim = Sim::new(SimConfig::default(), 42).unwrap();
+    /// sim.advance_to(SimTime(1_000)); // brokers register and are unfenced
+    /// sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 3, replication_factor: 3, config: Default::default() }).unwrap();
+    /// ```
+    pub fn new(config: SimConfig, seed: u64) -> Result<Sim, ConfigError> {
+        config.validate()?;
+        let mut sim = Sim {
+            network: Network::new(config.network.clone()),
+            catalog: Catalog::new(config.broker.clone()),
+            producers: vec![Producer::new(ProducerId(0), config.producer.clone())],
+            config,
+            seed,
+            now: SimTime::ZERO,
+            rng: SimRng::new(seed),
+            agenda: Agenda::default(),
+            liveness: Liveness::default(),
+            events: EventLog::default(),
+            ledger: Ledger::default(),
+            checker: Checker::default(),
+            controller: Controller::default(),
+            brokers: Vec::new(),
+            next_command: 0,
+            steps: 0,
+        };
+        sim.controller.clients.push(NodeId::Producer(ProducerId(0)));
+        let cause = Cause::Command { id: CommandId(0) };
+        let mut ctx = ctx!(sim, cause);
+        sim.controller.start(&mut ctx);
+        for _ in 0..sim.config.brokers {
+            sim.add_broker(cause);
+        }
+        Ok(sim)
+    }
+
+    fn add_broker(&mut self, cause: Cause) -> BrokerId {
+        let id = BrokerId(self.brokers.len() as u32 + 1);
+        self.brokers.push(Broker::new(id));
+        self.liveness.brokers.push((true, 0));
+        let broker = self.brokers.last_mut().expect("just pushed");
+        let mut ctx = ctx!(self, cause);
+        broker.start(&mut ctx);
+        id
+    }
+
+    /// The configuration the run was built from.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+    /// The seed of the run.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// The simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// Items processed so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+    /// The record ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    /// The topic catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+    /// `orders-1`.
+    pub fn tp_name(&self, tp: TopicPartition) -> String {
+        self.catalog.tp_name(tp)
+    }
+
+    /// Events since the last drain, in order.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.events.pending.drain(..)
+    }
+
+    /// When the next scheduled item is due.
+    pub fn next_due(&mut self) -> Option<SimTime> {
+        self.agenda.next_due()
+    }
+
+    /// Processes the next scheduled item; returns its time, or `None` when nothing is scheduled.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let (at, item) = self.agenda.pop_due(SimTime(u64::MAX))?;
+        self.now = self.now.max(at);
+        self.steps += 1;
+        self.process(item);
+        Some(at)
+    }
+
+    /// Processes every item due at or before `until`, then sets the clock to `until`.
+    pub fn advance_to(&mut self, until: SimTime) {
+        while let Some((at, item)) = self.agenda.pop_due(until) {
+            self.now = self.now.max(at);
+            self.steps += 1;
+            self.process(item);
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// Advances the clock by `ms` milliseconds.
+    pub fn advance_ms(&mut self, ms: u64) {
+        self.advance_to(self.now.plus_ms(ms));
+    }
+
+    fn process(&mut self, item: Scheduled) {
+        match item {
+            Scheduled::Deliver(envelope) => self.deliver(*envelope),
+            Scheduled::Fire { key, .. } => self.fire(key),
+        }
+    }
+
+    fn deliver(&mut self, envelope: Envelope) {
+        let Envelope {
+            from,
+            to,
+            from_incarnation,
+            to_incarnation,
+            message,
+        } = envelope;
+        // Dropped: a cut link, a dead receiver, or either end restarted since it was sent.
+        let (to_alive, to_inc) = self.liveness.of(to);
+        let (_, from_inc) = self.liveness.of(from);
+        if self.network.is_cut(from, to)
+            || !to_alive
+            || to_inc != to_incarnation
+            || from_inc != from_incarnation
+        {
+            return;
+        }
+        let cause = Cause::Message { from, to };
+        let mut ctx = ctx!(self, cause);
+        match to {
+            NodeId::Controller => self.controller.on_message(&mut ctx, from, message),
+            NodeId::Broker(b) => {
+                if let Some(broker) = self.brokers.get_mut(b.0 as usize - 1) {
+                    broker.on_message(&mut ctx, from, message);
+                }
+            }
+            NodeId::Producer(p) => {
+                if let Some(producer) = self.producers.get_mut(p.0 as usize) {
+                    producer.on_message(&mut ctx, message);
+                }
+            }
+        }
+    }
+
+    fn fire(&mut self, key: TimerKey) {
+        let node = match key {
+            TimerKey::BrokerSession(_) | TimerKey::AutoLeaderRebalance => NodeId::Controller,
+            TimerKey::BrokerHeartbeat(b)
+            | TimerKey::IsrExpiration(b)
+            | TimerKey::RetentionCheck(b) => NodeId::Broker(b),
+            TimerKey::FetchWait { leader, .. } | TimerKey::DelayedProduce { leader, .. } => {
+                NodeId::Broker(leader)
+            }
+            TimerKey::FetchBackoff { follower, .. } => NodeId::Broker(follower),
+            TimerKey::Linger { producer, .. }
+            | TimerKey::RequestTimeout { producer, .. }
+            | TimerKey::RetryBackoff { producer, .. } => NodeId::Producer(producer),
+        };
+        if !self.liveness.of(node).0 {
+            return;
+        }
+        let mut ctx = ctx!(self, Cause::Timer { node });
+        match node {
+            NodeId::Controller => self.controller.on_timer(&mut ctx, key),
+            NodeId::Broker(b) => {
+                if let Some(broker) = self.brokers.get_mut(b.0 as usize - 1) {
+                    broker.on_timer(&mut ctx, key);
+                }
+            }
+            NodeId::Producer(p) => {
+                if let Some(producer) = self.producers.get_mut(p.0 as usize) {
+                    producer.on_timer(&mut ctx, key);
+                }
+            }
+        }
+    }
+
+    /// Validates `command` now and schedules its effects; an invalid command changes nothing.
+    pub fn apply(&mut self, command: Command) -> Result<CommandId, CommandError> {
+        self.validate(&command)?;
+        self.next_command += 1;
+        let id = CommandId(self.next_command);
+        let cause = Cause::Command { id };
+        self.execute(command, cause);
+        Ok(id)
+    }
+
+    fn broker_index(&self, broker: u32) -> Result<usize, CommandError> {
+        if broker == 0 || broker as usize > self.brokers.len() {
+            return Err(CommandError::UnknownBroker { broker });
+        }
+        Ok(broker as usize - 1)
+    }
+
+    fn node(&self, r: NodeRef) -> Result<NodeId, CommandError> {
+        match r {
+            NodeRef::Controller => Ok(NodeId::Controller),
+            NodeRef::Broker(b) => self.broker_index(b).map(|_| NodeId::Broker(BrokerId(b))),
+            NodeRef::Producer(p) if (p as usize) < self.producers.len() => {
+                Ok(NodeId::Producer(ProducerId(p)))
+            }
+            NodeRef::Producer(p) => Err(CommandError::UnknownProducer { producer: p }),
+        }
+    }
+
+    fn topic(&self, name: &str) -> Result<&TopicInfo, CommandError> {
+        self.catalog
+            .id(name)
+            .and_then(|id| self.catalog.get(id))
+            .ok_or_else(|| CommandError::UnknownTopic {
+                topic: name.to_string(),
+            })
+    }
+
+    fn producer_index(&self, producer: u32) -> Result<usize, CommandError> {
+        if (producer as usize) < self.producers.len() {
+            Ok(producer as usize)
+        } else {
+            Err(CommandError::UnknownProducer { producer })
+        }
+    }
+
+    fn validate(&self, command: &Command) -> Result<(), CommandError> {
+        match command {
+            Command::CreateTopic {
+                name,
+                partitions,
+                replication_factor,
+                config,
+            } => {
+                if !valid_topic_name(name) {
+                    return Err(CommandError::InvalidTopicName {
+                        topic: name.clone(),
+                    });
+                }
+                if self.catalog.id(name).is_some() {
+                    return Err(CommandError::TopicAlreadyExists {
+                        topic: name.clone(),
+                    });
+                }
+                if *partitions == 0 || *partitions > MAX_PARTITIONS {
+                    return Err(CommandError::InvalidPartitions {
+                        partitions: *partitions,
+                    });
+                }
+                let available = self.controller.active_brokers().len() as u32;
+                if *replication_factor == 0 || *replication_factor > available {
+                    return Err(CommandError::InvalidReplicationFactor {
+                        replication_factor: *replication_factor,
+                        available_brokers: available,
+                    });
+                }
+                config.validate(*replication_factor)?;
+            }
+            Command::AddPartitions { topic, partitions } => {
+                let t = self.topic(topic)?;
+                if *partitions <= t.partitions || *partitions > MAX_PARTITIONS {
+                    return Err(CommandError::InvalidPartitions {
+                        partitions: *partitions,
+                    });
+                }
+                let available = self.controller.active_brokers().len() as u32;
+                if t.replication_factor > available {
+                    return Err(CommandError::InvalidReplicationFactor {
+                        replication_factor: t.replication_factor,
+                        available_brokers: available,
+                    });
+                }
+            }
+            Command::AlterTopicConfig { topic, config } => {
+                let t = self.topic(topic)?;
+                config.validate(t.replication_factor)?;
+            }
+            Command::Produce {
+                producer,
+                topic,
+                key,
+                partition,
+                ..
+            } => {
+                self.producer_index(*producer)?;
+                let t = self.topic(topic)?;
+                if let Some(p) = partition
+                    && *p >= t.partitions
+                {
+                    return Err(CommandError::UnknownPartition {
+                        topic: topic.clone(),
+                        partition: *p,
+                    });
+                }
+                if key.is_none() && t.config.cleanup_policy.compacts() {
+                    return Err(CommandError::KeylessRecordOnCompactedTopic {
+                        topic: topic.clone(),
+                    });
+                }
+            }
+            Command::ProduceMany {
+                producer,
+                topic,
+                count,
+                keys,
+                value_bytes,
+            } => {
+                self.producer_index(*producer)?;
+                let t = self.topic(topic)?;
+                if *count > MAX_PRODUCE_MANY {
+                    let (what, value, max) = (
+                        "count".into(),
+                        u64::from(*count),
+                        u64::from(MAX_PRODUCE_MANY),
+                    );
+                    return Err(CommandError::OutOfRange { what, value, max });
+                }
+                if *value_bytes > 1_000_000 {
+                    let (what, value) = ("value_bytes".into(), u64::from(*value_bytes));
+                    return Err(CommandError::OutOfRange {
+                        what,
+                        value,
+                        max: 1_000_000,
+                    });
+                }
+                if *keys == 0 && t.config.cleanup_policy.compacts() {
+                    return Err(CommandError::KeylessRecordOnCompactedTopic {
+                        topic: topic.clone(),
+                    });
+                }
+            }
+            Command::AddProducer { config } => {
+                if let Some(c) = config {
+                    c.validate()?;
+                }
+            }
+            Command::SetAcks { producer, acks } => {
+                let i = self.producer_index(*producer)?;
+                let mut c = self.producers[i].config.clone();
+                c.acks = *acks;
+                if c.enable_idempotence && *acks != crate::config::Acks::All {
+                    c.enable_idempotence = false; // as a user switching acks would also do
+                }
+                c.validate()?;
+            }
+            Command::KillBroker { broker } => {
+                let i = self.broker_index(*broker)?;
+                if !self.brokers[i].alive {
+                    return Err(CommandError::BrokerNotRunning { broker: *broker });
+                }
+            }
+            Command::RestartBroker { broker } => {
+                let i = self.broker_index(*broker)?;
+                if self.brokers[i].alive {
+                    return Err(CommandError::BrokerAlreadyRunning { broker: *broker });
+                }
+            }
+            Command::AddBroker => {
+                if self.brokers.len() as u32 >= MAX_BROKERS {
+                    return Err(CommandError::TooManyBrokers { limit: MAX_BROKERS });
+                }
+            }
+            Command::CutLink { from, to }
+            | Command::HealLink { from, to }
+            | Command::SlowLink { from, to, .. } => {
+                if self.node(*from)? == self.node(*to)? {
+                    return Err(CommandError::InvalidLink);
+                }
+                if let Command::SlowLink { extra_ms, .. } = command
+                    && *extra_ms > 3_600_000
+                {
+                    let (what, value) = ("extra_ms".into(), *extra_ms);
+                    return Err(CommandError::OutOfRange {
+                        what,
+                        value,
+                        max: 3_600_000,
+                    });
+                }
+            }
+            Command::IsolateBroker { broker } | Command::ReconnectBroker { broker } => {
+                self.broker_index(*broker)?;
+            }
+            Command::ElectPreferredLeaders => {}
+        }
+        Ok(())
+    }
+
+    fn execute(&mut self, command: Command, cause: Cause) {
+        match command {
+            Command::CreateTopic {
+                name,
+                partitions,
+                replication_factor,
+                config,
+            } => {
+                let info = TopicInfo {
+                    name: name.clone(),
+                    partitions,
+                    replication_factor,
+                    config,
+                };
+                let topic = self.catalog.add(info);
+                let active = self.controller.active_brokers();
+                let placement =
+                    place_replicas(&mut self.rng, &active, partitions, replication_factor, 0);
+                let mut ctx = ctx!(self, cause);
+                ctx.emit(EventKind::TopicCreated {
+                    topic,
+                    name,
+                    partitions,
+                    replication_factor,
+                });
+                let tps = placement.into_iter().enumerate();
+                let tps = tps
+                    .map(|(p, r)| {
+                        (
+                            TopicPartition {
+                                topic,
+                                partition: p as u32,
+                            },
+                            r,
+                        )
+                    })
+                    .collect();
+                self.controller.create_partitions(&mut ctx, tps);
+            }
+            Command::AddPartitions { topic, partitions } => {
+                let id = self.catalog.id(&topic).expect("validated");
+                let t = self.catalog.get(id).expect("validated").clone();
+                let active = self.controller.active_brokers();
+                let added = partitions - t.partitions;
+                let placement = place_replicas(
+                    &mut self.rng,
+                    &active,
+                    added,
+                    t.replication_factor,
+                    t.partitions,
+                );
+                self.catalog.get_mut(id).expect("validated").partitions = partitions;
+                let mut ctx = ctx!(self, cause);
+                ctx.emit(EventKind::PartitionsAdded {
+                    topic: id,
+                    from: t.partitions,
+                    to: partitions,
+                });
+                let tps = placement.into_iter().enumerate();
+                let tps = tps
+                    .map(|(i, r)| {
+                        (
+                            TopicPartition {
+                                topic: id,
+                                partition: t.partitions + i as u32,
+                            },
+                            r,
+                        )
+                    })
+                    .collect();
+                self.controller.create_partitions(&mut ctx, tps);
+            }
+            Command::AlterTopicConfig { topic, config } => {
+                let id = self.catalog.id(&topic).expect("validated");
+                self.catalog.get_mut(id).expect("validated").config = config;
+                ctx!(self, cause).emit(EventKind::TopicConfigChanged { topic: id });
+            }
+            Command::Produce {
+                producer,
+                topic,
+                key,
+                value,
+                partition,
+            } => {
+                let key = key.map(|k| self.ledger.keys.intern(k.as_bytes()));
+                let value = value
+                    .map(|v| Value::Bytes(v.into_bytes().into()))
+                    .unwrap_or(Value::Tombstone);
+                self.produce_one(cause, producer as usize, &topic, key, value, partition);
+            }
+            Command::ProduceMany {
+                producer,
+                topic,
+                count,
+                keys,
+                value_bytes,
+            } => {
+                let key_ids: Vec<_> = (0..keys)
+                    .map(|k| self.ledger.keys.intern(format!("key-{k}").as_bytes()))
+                    .collect();
+                for i in 0..count as usize {
+                    let key = if key_ids.is_empty() {
+                        None
+                    } else {
+                        Some(key_ids[i % key_ids.len()])
+                    };
+                    self.produce_one(
+                        cause,
+                        producer as usize,
+                        &topic,
+                        key,
+                        Value::Synthetic { len: value_bytes },
+                        None,
+                    );
+                }
+            }
+            Command::AddProducer { config } => {
+                let id = ProducerId(self.producers.len() as u32);
+                let config = config.unwrap_or_else(|| self.config.producer.clone());
+                self.producers.push(Producer::new(id, config));
+                self.controller.clients.push(NodeId::Producer(id));
+                let mut ctx = ctx!(self, cause);
+                ctx.emit(EventKind::ProducerAdded { producer: id });
+                ctx.send(
+                    NodeId::Producer(id),
+                    NodeId::Controller,
+                    crate::message::Message::MetadataRequest,
+                );
+            }
+            Command::SetAcks { producer, acks } => {
+                let c = &mut self.producers[producer as usize].config;
+                c.acks = acks;
+                if acks != crate::config::Acks::All {
+                    c.enable_idempotence = false;
+                }
+            }
+            Command::KillBroker { broker } => {
+                let i = broker as usize - 1;
+                self.liveness.brokers[i].0 = false;
+                let mut ctx = ctx!(self, cause);
+                self.brokers[i].kill(&mut ctx);
+            }
+            Command::RestartBroker { broker } => {
+                let i = broker as usize - 1;
+                let (alive, inc) = &mut self.liveness.brokers[i];
+                *alive = true;
+                *inc += 1;
+                let mut ctx = ctx!(self, cause);
+                self.brokers[i].start(&mut ctx);
+            }
+            Command::AddBroker => {
+                self.add_broker(cause);
+            }
+            Command::CutLink { from, to } => {
+                let (from, to) = (
+                    self.node(from).expect("validated"),
+                    self.node(to).expect("validated"),
+                );
+                self.network.cut(from, to);
+                ctx!(self, cause).emit(EventKind::LinkCut { from, to });
+            }
+            Command::HealLink { from, to } => {
+                let (from, to) = (
+                    self.node(from).expect("validated"),
+                    self.node(to).expect("validated"),
+                );
+                self.network.heal(from, to);
+                ctx!(self, cause).emit(EventKind::LinkHealed { from, to });
+            }
+            Command::SlowLink { from, to, extra_ms } => {
+                let (from, to) = (
+                    self.node(from).expect("validated"),
+                    self.node(to).expect("validated"),
+                );
+                self.network.slow(from, to, extra_ms);
+                ctx!(self, cause).emit(EventKind::LinkSlowed { from, to, extra_ms });
+            }
+            Command::IsolateBroker { broker } => {
+                let me = NodeId::Broker(BrokerId(broker));
+                for other in self.all_nodes().into_iter().filter(|n| *n != me) {
+                    self.network.cut(me, other);
+                    self.network.cut(other, me);
+                    let mut ctx = ctx!(self, cause);
+                    ctx.emit(EventKind::LinkCut {
+                        from: me,
+                        to: other,
+                    });
+                    ctx.emit(EventKind::LinkCut {
+                        from: other,
+                        to: me,
+                    });
+                }
+            }
+            Command::ReconnectBroker { broker } => {
+                let me = NodeId::Broker(BrokerId(broker));
+                self.network.heal_all_of(me);
+                for other in self.all_nodes().into_iter().filter(|n| *n != me) {
+                    let mut ctx = ctx!(self, cause);
+                    ctx.emit(EventKind::LinkHealed {
+                        from: me,
+                        to: other,
+                    });
+                    ctx.emit(EventKind::LinkHealed {
+                        from: other,
+                        to: me,
+                    });
+                }
+            }
+            Command::ElectPreferredLeaders => {
+                let mut ctx = ctx!(self, cause);
+                self.controller.elect_preferred_leaders(&mut ctx);
+            }
+        }
+    }
+
+    fn all_nodes(&self) -> Vec<NodeId> {
+        let mut nodes = vec![NodeId::Controller];
+        nodes.extend(self.brokers.iter().map(|b| NodeId::Broker(b.id)));
+        nodes.extend(self.producers.iter().map(|p| NodeId::Producer(p.id)));
+        nodes
+    }
+
+    fn produce_one(
+        &mut self,
+        cause: Cause,
+        producer: usize,
+        topic: &str,
+        key: Option<crate::ledger::KeyId>,
+        value: Value,
+        partition: Option<u32>,
+    ) {
+        let topic_id = self.catalog.id(topic).expect("validated");
+        let catalog_count = self.catalog.get(topic_id).expect("validated").partitions;
+        let p = &mut self.producers[producer];
+        // The producer routes with the partition count in its own metadata (may lag an AddPartitions).
+        let count = p
+            .partition_counts
+            .get(topic_id.0 as usize)
+            .copied()
+            .filter(|c| *c > 0)
+            .unwrap_or(catalog_count);
+        let key_len = key
+            .map(|k| self.ledger.keys.bytes(k).len() as u32)
+            .unwrap_or(0);
+        let size = RECORD_OVERHEAD_BYTES + key_len + value.len();
+        let mut ctx = ctx!(self, cause);
+        let partition = match (partition, key) {
+            (Some(explicit), _) => explicit,
+            (None, Some(k)) => crate::murmur2::to_positive(ctx.ledger.keys.murmur2(k)) % count,
+            (None, None) => p.keyless_partition(&mut ctx, topic_id, count),
+        };
+        let tp = TopicPartition {
+            topic: topic_id,
+            partition,
+        };
+        let record = ctx.ledger.create(LedgerRecord {
+            tp,
+            producer: p.id,
+            key,
+            value,
+            timestamp: ctx.now,
+            size_bytes: size,
+            sequence: None,
+            outcome: Outcome::Pending,
+            replicas_holding: 0,
+            leader_appends: 0,
+            committed: false,
+            committed_offset: None,
+            deleted: false,
+            lost: None,
+        });
+        if key.is_none() {
+            p.note_keyless_bytes(topic_id, u64::from(size));
+        }
+        p.append(&mut ctx, tp, record, size);
+    }
+
+    /// Records not yet acknowledged or failed, over all producers.
+    pub fn pending_sends(&self) -> usize {
+        self.producers.iter().map(|p| p.pending_records()).sum()
+    }
+
+    /// Read-only view of one partition: its committed registration and every replica's log.
+    pub fn partition_view(&self, tp: TopicPartition) -> Option<crate::view::PartitionView> {
+        crate::view::partition_view(&self.controller, &self.brokers, tp)
+    }
+
+    /// The partitions of a topic, in order.
+    pub fn partitions_of(&self, topic: &str) -> Vec<TopicPartition> {
+        let Some(id) = self.catalog.id(topic) else {
+            return Vec::new();
+        };
+        let count = self.catalog.get(id).map(|t| t.partitions).unwrap_or(0);
+        (0..count)
+            .map(|p| TopicPartition {
+                topic: id,
+                partition: p,
+            })
+            .collect()
+    }
+
+    /// Whether a broker's process is running.
+    pub fn broker_alive(&self, broker: BrokerId) -> bool {
+        self.liveness.of(NodeId::Broker(broker)).0
+    }
+
+    /// Broker ids, in order.
+    pub fn broker_ids(&self) -> Vec<BrokerId> {
+        self.brokers.iter().map(|b| b.id).collect()
+    }
+
+    /// Links currently cut, as (from, to).
+    pub fn cut_links(&self) -> Vec<(NodeId, NodeId)> {
+        self.network.cut_links().collect()
+    }
+
+    /// Links with extra latency, as ((from, to), extra ms).
+    pub fn slowed_links(&self) -> Vec<((NodeId, NodeId), u64)> {
+        self.network.slowed_links().collect()
+    }
+
+    /// Whether the controller has the broker fenced (or unregistered).
+    pub fn broker_fenced(&self, broker: BrokerId) -> bool {
+        self.controller
+            .brokers
+            .get(&broker)
+            .is_none_or(|r| r.fenced)
+    }
+}
+
+/// Kafka's topic name rule: 1–249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
+fn valid_topic_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 249
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+}

@@ -2,6 +2,7 @@
 
 mod assign_cmd;
 mod partition_cmd;
+mod run_cmd;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ enum Command {
     Partition(partition_cmd::PartitionArgs),
     /// Assign one consumer group's partitions (JSON on stdin) as the group leader would.
     Assign(assign_cmd::AssignArgs),
+    /// Run a scenario file headless and print a JSON report.
+    Run(run_cmd::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Partition(args) => partition_cmd::run(&args),
         Command::Assign(args) => assign_cmd::run(&args),
+        Command::Run(args) => run_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,8 +17,8 @@ use crate::metadata::{MetadataImage, PartitionRegistration};
 use crate::node::Ctx;
 use crate::partition_log::LogEntry;
 use crate::replication::{
-    DelayedProduce, FollowerState, LeaderState, ParkedFetch, PendingIsrChange, Replica, Role,
-    ordered_isr,
+    DelayedProduce, FollowerState, LeaderState, ParkedFetch, PendingIsrChange, ProducerStateEntry,
+    Replica, Role, ordered_isr,
 };
 
 /// Most entries returned by one fetch (Kafka bounds by bytes; this bounds by count).
@@ -124,7 +124,7 @@ impl Broker {
                 acks,
                 producer,
                 batch,
-            } => self.on_produce(ctx, from, request, tp, acks, producer, *batch),
+            } => self.on_produce(ctx, from, request, tp, acks, producer, &batch),
             Message::FetchRequest {
                 tp,
                 fetch_offset,
@@ -331,7 +331,7 @@ impl Broker {
         tp: TopicPartition,
         acks: Acks,
         producer: ProducerId,
-        batch: ProduceBatch,
+        batch: &ProduceBatch,
     ) {
         let me = self.id;
         let min_isr = ctx.catalog.effective_min_isr(tp.topic);
@@ -368,6 +368,16 @@ impl Broker {
         if let Some(first) = batch.base_sequence {
             let last = first + count.saturating_sub(1);
             let state = leader.producers.entry(producer).or_default();
+            if batch.producer_epoch < state.epoch {
+                // A batch from before the producer bumped its epoch (Kafka: INVALID_PRODUCER_EPOCH).
+                return respond(ctx, Err(KafkaError::OutOfOrderSequenceNumber));
+            }
+            if batch.producer_epoch > state.epoch {
+                *state = ProducerStateEntry {
+                    epoch: batch.producer_epoch,
+                    ..ProducerStateEntry::default()
+                };
+            }
             if let Some(prev) = state.last_sequence
                 && first <= prev
             {
@@ -377,16 +387,19 @@ impl Broker {
                     .iter()
                     .find(|(f, l, _)| *f <= first && first <= *l)
                 else {
-                    return respond(ctx, Err(KafkaError::OutOfOrderSequenceNumber));
+                    // Older than the cached batches: written before, offset no longer known.
+                    return respond(ctx, Err(KafkaError::DuplicateSequenceNumber));
                 };
                 let base = Offset(base.0 + u64::from(first - f));
                 let required = Offset(base.0 + u64::from(count));
                 return self
                     .answer_or_delay(ctx, from, request, tp, acks, producer, base, required);
             }
-            if let Some(prev) = state.last_sequence
-                && first != prev.wrapping_add(1)
-            {
+            // The next batch must continue the sequence; a producer this leader has no state for
+            // must start at 0 (a later batch arriving first, e.g. at a new leader, is refused and
+            // retried after the earlier ones).
+            let expected = state.last_sequence.map_or(0, |prev| prev.wrapping_add(1));
+            if first != expected {
                 return respond(ctx, Err(KafkaError::OutOfOrderSequenceNumber));
             }
             let base = replica.log.log_end_offset();
@@ -397,6 +410,7 @@ impl Broker {
             }
         }
         let base = replica.log.log_end_offset();
+        replica.log.reserve(batch.records.len());
         for (i, record) in batch.records.iter().enumerate() {
             let entry = LogEntry {
                 offset: Offset(base.0 + i as u64),
@@ -535,8 +549,7 @@ impl Broker {
         let hw = replica.log.set_high_watermark(candidate);
         for e in replica
             .log
-            .read(old_hw, usize::MAX)
-            .iter()
+            .entries_from(old_hw)
             .take_while(|e| e.offset < hw)
         {
             ctx.ledger.on_committed(e.record, e.offset);
@@ -777,6 +790,7 @@ impl Broker {
             } => {
                 let base = replica.log.log_end_offset();
                 let mut appended = 0u32;
+                replica.log.reserve(entries.len());
                 for e in &entries {
                     if !replica.log.append(*e, segment_bytes, segment_ms) {
                         let detail = format!(
@@ -966,14 +980,22 @@ pub(crate) fn truncate(ctx: &mut Ctx<'_>, me: BrokerId, replica: &mut Replica, t
 fn rebuild_producer_state(
     log: &crate::partition_log::PartitionLog,
     ctx: &Ctx<'_>,
-) -> BTreeMap<ProducerId, crate::replication::ProducerStateEntry> {
-    let mut state: BTreeMap<ProducerId, crate::replication::ProducerStateEntry> = BTreeMap::new();
+) -> BTreeMap<ProducerId, ProducerStateEntry> {
+    let mut state: BTreeMap<ProducerId, ProducerStateEntry> = BTreeMap::new();
     for e in log.entries() {
         let Some(r) = ctx.ledger.get(e.record) else {
             continue;
         };
-        let Some(seq) = r.sequence else { continue };
+        let Some((epoch, seq)) = r.sequence else {
+            continue;
+        };
         let s = state.entry(r.producer).or_default();
+        if epoch > s.epoch {
+            *s = ProducerStateEntry {
+                epoch,
+                ..ProducerStateEntry::default()
+            };
+        }
         match s.batches.last_mut() {
             Some((f, l, base))
                 if l.wrapping_add(1) == seq && base.0 + u64::from(*l - *f) + 1 == e.offset.0 =>

@@ -211,6 +211,7 @@ kafka_errors! {
     NetworkException = 13, true, "NETWORK_EXCEPTION", "The server disconnected before a response was received.";
     NotEnoughReplicas = 19, true, "NOT_ENOUGH_REPLICAS", "Messages are rejected since there are fewer in-sync replicas than required.";
     NotEnoughReplicasAfterAppend = 20, true, "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "Messages are written to the log, but to fewer in-sync replicas than required.";
+    DuplicateSequenceNumber = 46, false, "DUPLICATE_SEQUENCE_NUMBER", "The broker received a duplicate sequence number (the batch was already written; the producer counts it as a success).";
     OutOfOrderSequenceNumber = 45, false, "OUT_OF_ORDER_SEQUENCE_NUMBER", "The broker received an out of order sequence number.";
     FencedLeaderEpoch = 74, true, "FENCED_LEADER_EPOCH", "The leader epoch in the request is older than the epoch on the broker.";
     UnknownLeaderEpoch = 75, true, "UNKNOWN_LEADER_EPOCH", "The leader epoch in the request is newer than the epoch on the broker.";

@@ -43,7 +43,7 @@ pub(crate) fn check_agreement(ctx: &mut Ctx<'_>, broker: BrokerId, replica: &mut
     let tp = replica.tp;
     let history = ctx.checker.history.entry(tp).or_default();
     let mut first_mismatch = None;
-    for e in replica.log.read(replica.agreed_upto, usize::MAX) {
+    for e in replica.log.entries_from(replica.agreed_upto) {
         if e.offset >= hw {
             break;
         }

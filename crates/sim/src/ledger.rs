@@ -81,8 +81,8 @@ pub struct LedgerRecord {
     pub timestamp: SimTime,
     /// Estimated size in the log.
     pub size_bytes: u32,
-    /// Idempotent producer's sequence number for its partition.
-    pub sequence: Option<u32>,
+    /// Idempotent producer's epoch and sequence number for its partition.
+    pub sequence: Option<(u16, u32)>,
     /// The producer's view of the send.
     pub outcome: Outcome,
     /// How many replica logs hold it now (dead brokers' disks included).
@@ -185,6 +185,16 @@ impl Ledger {
         &self.records
     }
 
+    /// Makes room for `additional` more records at once (a bulk produce).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.records.reserve(additional);
+    }
+
+    /// Allocated record slots.
+    pub fn capacity(&self) -> usize {
+        self.records.capacity()
+    }
+
     /// Totals.
     pub fn counts(&self) -> LedgerCounts {
         self.counts
@@ -265,8 +275,8 @@ impl Ledger {
     }
 
     /// The idempotent producer gave the record a sequence number.
-    pub(crate) fn set_sequence(&mut self, id: RecordId, sequence: u32) {
-        self.rec(id).sequence = Some(sequence);
+    pub(crate) fn set_sequence(&mut self, id: RecordId, producer_epoch: u16, sequence: u32) {
+        self.rec(id).sequence = Some((producer_epoch, sequence));
     }
 
     /// The producer learned the outcome of the send.

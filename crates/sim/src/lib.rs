@@ -14,6 +14,7 @@
 //! - [`ledger`] — every record from send to commit or loss; `invariants` — the global checks.
 //! - `retention` — deletion by time and size, compaction.
 //! - [`assignor`] — the consumer partition assignors (range, roundrobin, sticky, cooperative-sticky).
+//! - [`scenario`] — a run as versioned JSON (config, seed, timed commands); [`report`] — its result.
 //! - [`view`] — read-only views for drawing.
 //! - `agenda`, `network`, [`rng`], [`time`], [`ids`] — the discrete-event machinery.
 
@@ -35,13 +36,16 @@ pub mod ledger;
 mod message;
 pub mod metadata;
 pub mod murmur2;
+pub mod narrate;
 mod network;
 mod node;
 pub mod partition_log;
 mod producer;
 mod replication;
+pub mod report;
 mod retention;
 pub mod rng;
+pub mod scenario;
 pub mod sim;
 pub mod time;
 pub mod topic;
@@ -54,5 +58,6 @@ pub use event::{AllowedBy, Event, EventKind, Invariant};
 pub use ids::{
     BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicId, TopicPartition,
 };
-pub use sim::Sim;
+pub use scenario::{Scenario, ScenarioError};
+pub use sim::{MemoryStats, Sim};
 pub use time::SimTime;

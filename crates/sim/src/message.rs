@@ -26,6 +26,8 @@ pub(crate) struct ProduceBatch {
     pub timestamps: Vec<crate::time::SimTime>,
     /// Idempotent producer: first sequence number of the batch.
     pub base_sequence: Option<u32>,
+    /// Idempotent producer: its epoch, bumped after a batch failed with its sequence unresolved.
+    pub producer_epoch: u16,
 }
 
 /// The answer to a follower's fetch.
@@ -87,7 +89,7 @@ pub(crate) enum Message {
         tp: TopicPartition,
         acks: Acks,
         producer: ProducerId,
-        batch: Box<ProduceBatch>,
+        batch: std::rc::Rc<ProduceBatch>,
     },
     ProduceResponse {
         request: u64,

@@ -11,7 +11,6 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 
 use crate::ids::{LeaderEpoch, Offset, RecordId};
 use crate::leader_epoch_cache::LeaderEpochCache;
@@ -48,7 +47,7 @@ pub struct Segment {
 /// A replica's log.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PartitionLog {
-    entries: VecDeque<LogEntry>,
+    entries: Vec<LogEntry>,
     log_start_offset: Offset,
     log_end_offset: Offset,
     high_watermark: Offset,
@@ -78,7 +77,7 @@ impl PartitionLog {
         &mut self.epochs
     }
     /// Entries still in the log, oldest first.
-    pub fn entries(&self) -> &VecDeque<LogEntry> {
+    pub fn entries(&self) -> &[LogEntry] {
         &self.entries
     }
     /// The segments, oldest first.
@@ -129,9 +128,19 @@ impl PartitionLog {
         }
         seg.size_bytes += size;
         seg.max_timestamp = seg.max_timestamp.max(entry.timestamp);
-        self.entries.push_back(entry);
+        self.entries.push(entry);
         self.log_end_offset = entry.offset.next();
         true
+    }
+
+    /// Allocated entry slots.
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity()
+    }
+
+    /// Makes room for `additional` more entries (a batch about to be appended).
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
     }
 
     /// Sets the HW, clamped to `[log_start_offset, log_end_offset]`; returns the value set.
@@ -142,13 +151,27 @@ impl PartitionLog {
 
     /// Index of the first entry with offset ≥ `offset`.
     fn index_of(&self, offset: Offset) -> usize {
+        // Fast path: without compaction gaps an entry's index is its distance from the first.
+        if let Some(first) = self.entries.first() {
+            let guess = offset.0.saturating_sub(first.offset.0) as usize;
+            match self.entries.get(guess) {
+                Some(e) if e.offset == offset => return guess,
+                None if offset >= self.log_end_offset => return self.entries.len(),
+                _ => {}
+            }
+        }
         self.entries.partition_point(|e| e.offset < offset)
+    }
+
+    /// Entries from `from` on, without copying.
+    pub fn entries_from(&self, from: Offset) -> impl Iterator<Item = &LogEntry> {
+        self.entries[self.index_of(from)..].iter()
     }
 
     /// Up to `max` entries from `from` on.
     pub fn read(&self, from: Offset, max: usize) -> Vec<LogEntry> {
         let i = self.index_of(from);
-        self.entries.range(i..).take(max).copied().collect()
+        self.entries[i..].iter().take(max).copied().collect()
     }
 
     /// The entry at `offset`, if present (compaction leaves gaps).
@@ -177,9 +200,8 @@ impl PartitionLog {
             let from = self
                 .entries
                 .partition_point(|e| e.offset < last.base_offset);
-            last.size_bytes = self
-                .entries
-                .range(from..)
+            last.size_bytes = self.entries[from..]
+                .iter()
                 .map(|e| u64::from(e.size_bytes))
                 .sum();
         }
@@ -198,19 +220,23 @@ impl PartitionLog {
         removed
     }
 
-    /// Removes the oldest `count` segments (never the active one) and moves the log start
-    /// offset to the next segment's base; returns the removed entries.
+    /// Removes the oldest `count` segments (never the active one, never one whose successor
+    /// starts above the HW) and moves the log start offset to the next segment's base; returns
+    /// the removed entries.
     pub fn delete_oldest_segments(&mut self, count: usize) -> Vec<LogEntry> {
-        let count = count.min(self.segments.len().saturating_sub(1));
+        let mut count = count.min(self.segments.len().saturating_sub(1));
+        // Every deleted offset must be below the HW: the new first segment starts at or below it.
+        while count > 0 && self.segments[count].base_offset > self.high_watermark {
+            count -= 1;
+        }
         if count == 0 {
             return Vec::new();
         }
-        let new_start = self.segments[count].base_offset;
+        let new_start = self.segments[count].base_offset.max(self.log_start_offset);
         self.segments.drain(..count);
         let i = self.index_of(new_start);
         let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
         self.log_start_offset = new_start;
-        self.high_watermark = self.high_watermark.max(new_start);
         self.epochs.truncate_from_start(new_start);
         removed
     }
@@ -221,6 +247,7 @@ impl PartitionLog {
             return Vec::new();
         }
         let offset = offset.min(self.log_end_offset);
+        // Drop the segments wholly below `offset`; the one containing it becomes the first.
         let keep = self
             .segments
             .partition_point(|s| s.base_offset <= offset)
@@ -229,10 +256,14 @@ impl PartitionLog {
         let i = self.index_of(offset);
         let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
         if let Some(first) = self.segments.first_mut() {
+            // Only the removed entries that were in this segment count against its size.
+            let trimmed: u64 = removed
+                .iter()
+                .filter(|e| e.offset >= first.base_offset)
+                .map(|e| u64::from(e.size_bytes))
+                .sum();
             first.base_offset = first.base_offset.max(offset);
-            first.size_bytes = first
-                .size_bytes
-                .saturating_sub(removed.iter().map(|e| u64::from(e.size_bytes)).sum());
+            first.size_bytes = first.size_bytes.saturating_sub(trimmed);
         }
         self.log_start_offset = offset;
         self.high_watermark = self.high_watermark.max(offset);
@@ -241,7 +272,9 @@ impl PartitionLog {
     }
 
     /// Keeps only the entries for which `keep` is true among those below `end` (compaction);
-    /// offsets are never renumbered. Returns the removed entries.
+    /// offsets are never renumbered and segment bases stay (gaps appear). Segment sizes and
+    /// largest timestamps are recomputed from the surviving entries (an emptied segment keeps its
+    /// base and timestamps). Returns the removed entries.
     pub fn retain_below(
         &mut self,
         end: Offset,
@@ -249,24 +282,36 @@ impl PartitionLog {
     ) -> Vec<LogEntry> {
         let split = self.index_of(end);
         let mut removed = Vec::new();
-        let mut kept = VecDeque::with_capacity(self.entries.len());
+        let mut kept = Vec::with_capacity(self.entries.len());
         for (i, e) in self.entries.drain(..).enumerate() {
             if i < split && !keep(&e) {
                 removed.push(e);
             } else {
-                kept.push_back(e);
+                kept.push(e);
             }
         }
         self.entries = kept;
-        for seg in &mut self.segments {
-            seg.size_bytes = 0;
+        if removed.is_empty() {
+            return removed;
         }
-        // Recompute segment sizes from the surviving entries.
+        // Recompute segment sizes and largest timestamps from the surviving entries.
         let bases: Vec<Offset> = self.segments.iter().map(|s| s.base_offset).collect();
+        let mut survivors: Vec<Option<(u64, SimTime)>> = vec![None; bases.len()];
         for e in &self.entries {
             let s = bases.partition_point(|b| *b <= e.offset).saturating_sub(1);
-            if let Some(seg) = self.segments.get_mut(s) {
-                seg.size_bytes += u64::from(e.size_bytes);
+            if let Some(slot) = survivors.get_mut(s) {
+                let (size, max_ts) = slot.get_or_insert((0, e.timestamp));
+                *size += u64::from(e.size_bytes);
+                *max_ts = (*max_ts).max(e.timestamp);
+            }
+        }
+        for (seg, survivor) in self.segments.iter_mut().zip(survivors) {
+            match survivor {
+                Some((size, max_ts)) => {
+                    seg.size_bytes = size;
+                    seg.max_timestamp = max_ts;
+                }
+                None => seg.size_bytes = 0,
             }
         }
         removed
@@ -325,5 +370,97 @@ mod tests {
         assert_eq!(removed.len(), 9);
         assert_eq!(log.log_start_offset(), Offset(9));
         assert_eq!(log.segments().len(), 1);
+    }
+
+    /// Ten 10-byte entries in segments of three: [0,1,2] [3,4,5] [6,7,8] [9].
+    fn ten_entries() -> PartitionLog {
+        let mut log = PartitionLog::default();
+        for o in 0..10 {
+            log.append(entry(o, 0), 30, u64::MAX);
+        }
+        log
+    }
+
+    fn bases_and_sizes(log: &PartitionLog) -> Vec<(u64, u64)> {
+        log.segments()
+            .iter()
+            .map(|s| (s.base_offset.0, s.size_bytes))
+            .collect()
+    }
+
+    #[test]
+    fn deletion_never_passes_the_high_watermark() {
+        let mut log = ten_entries();
+        log.set_high_watermark(Offset(4));
+        // Asked for three segments, but [3,4,5] holds offsets at and above the HW (4).
+        let removed = log.delete_oldest_segments(3);
+        assert_eq!(removed.len(), 3);
+        assert_eq!(
+            (log.log_start_offset(), log.high_watermark()),
+            (Offset(3), Offset(4))
+        );
+        assert_eq!(bases_and_sizes(&log), vec![(3, 30), (6, 30), (9, 10)]);
+        assert!(
+            log.delete_oldest_segments(1).is_empty(),
+            "HW 4 < next base 6"
+        );
+    }
+
+    #[test]
+    fn following_a_log_start_offset_keeps_the_remaining_segment_sizes() {
+        let mut log = ten_entries();
+        log.set_high_watermark(Offset(10));
+        // To a segment base: [6,7,8] and [9] stay whole (the removed 60 bytes were in [0..6)).
+        let removed = log.advance_log_start_offset(Offset(6));
+        assert_eq!(removed.len(), 6);
+        assert_eq!(bases_and_sizes(&log), vec![(6, 30), (9, 10)]);
+        // Inside a segment: [6,7,8] loses only offset 6.
+        log.advance_log_start_offset(Offset(7));
+        assert_eq!(bases_and_sizes(&log), vec![(7, 20), (9, 10)]);
+        assert_eq!(log.size_bytes(), 30);
+        // The active segment keeps rolling at segment.bytes: [9] + 10 + 11 = 30, 12 rolls.
+        for o in 10..13 {
+            log.append(entry(o, 0), 30, u64::MAX);
+        }
+        assert_eq!(bases_and_sizes(&log), vec![(7, 20), (9, 30), (12, 10)]);
+    }
+
+    #[test]
+    fn following_a_log_start_offset_at_the_leo_leaves_an_empty_segment_there() {
+        let mut log = ten_entries();
+        log.set_high_watermark(Offset(10));
+        log.advance_log_start_offset(Offset(10));
+        assert_eq!(log.entries().len(), 0);
+        assert_eq!(bases_and_sizes(&log), vec![(10, 0)]);
+        log.append(entry(10, 0), 30, u64::MAX);
+        assert_eq!(bases_and_sizes(&log), vec![(10, 10)]);
+    }
+
+    #[test]
+    fn compaction_keeps_offsets_and_bases_and_recomputes_sizes_and_timestamps() {
+        let mut log = ten_entries();
+        log.set_high_watermark(Offset(10));
+        // Drop 0, 1, 2 (all of [0,1,2]), 5 and 7, below 9.
+        let removed = log.retain_below(Offset(9), |e| ![0, 1, 2, 5, 7].contains(&e.offset.0));
+        assert_eq!(
+            removed.iter().map(|e| e.offset.0).collect::<Vec<_>>(),
+            vec![0, 1, 2, 5, 7]
+        );
+        let left: Vec<u64> = log.entries().iter().map(|e| e.offset.0).collect();
+        assert_eq!(left, vec![3, 4, 6, 8, 9], "no renumbering: gaps");
+        assert_eq!(
+            bases_and_sizes(&log),
+            vec![(0, 0), (3, 20), (6, 20), (9, 10)]
+        );
+        // Largest timestamps (entry timestamps equal offsets): [3,4] 4, [6,8] 8; the emptied
+        // segment keeps its old one.
+        let max_ts: Vec<u64> = log.segments().iter().map(|s| s.max_timestamp.0).collect();
+        assert_eq!(max_ts, vec![2, 4, 8, 9]);
+        assert_eq!(
+            (log.log_start_offset(), log.log_end_offset()),
+            (Offset(0), Offset(10))
+        );
+        assert_eq!(log.get(Offset(5)), None);
+        assert_eq!(log.read(Offset(5), 2).len(), 2, "reads skip the gap");
     }
 }

@@ -5,6 +5,7 @@
 //! limited per partition rather than per connection; clients get metadata from the controller.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 use crate::agenda::TimerKey;
 use crate::config::{Acks, ProducerConfig};
@@ -23,27 +24,32 @@ pub const BATCH_OVERHEAD_BYTES: u64 = 61;
 /// A batch in the accumulator or in flight.
 #[derive(Clone, Debug)]
 struct Batch {
-    records: Vec<RecordId>,
-    sizes: Vec<u32>,
-    timestamps: Vec<SimTime>,
+    /// Records, sizes, timestamps and base sequence, shared with the request in flight.
+    data: Rc<ProduceBatch>,
     bytes: u64,
     created_at: SimTime,
-    base_sequence: Option<u32>,
     attempts: u32,
+    /// The last attempt may have reached the log (a timeout, not a clean refusal): its sequence
+    /// is unresolved until it is retried.
+    maybe_written: bool,
     /// A retried batch is not sent again before this (`retry.backoff.ms`).
     retry_after: SimTime,
 }
 
 impl Batch {
-    fn new(now: SimTime) -> Batch {
+    fn new(now: SimTime, capacity: usize) -> Batch {
         Batch {
-            records: Vec::new(),
-            sizes: Vec::new(),
-            timestamps: Vec::new(),
+            data: Rc::new(ProduceBatch {
+                records: Vec::with_capacity(capacity),
+                size_bytes: Vec::with_capacity(capacity),
+                timestamps: Vec::with_capacity(capacity),
+                base_sequence: None,
+                producer_epoch: 0,
+            }),
             bytes: BATCH_OVERHEAD_BYTES,
             created_at: now,
-            base_sequence: None,
             attempts: 0,
+            maybe_written: false,
             retry_after: SimTime::ZERO,
         }
     }
@@ -78,6 +84,11 @@ pub(crate) struct Producer {
     round_robin: BTreeMap<u32, u32>,
     /// When metadata was last requested (at most one request per `retry.backoff.ms`).
     metadata_requested_at: Option<SimTime>,
+    /// Idempotent producer epoch (KIP-360), bumped to reset sequences after a failed batch.
+    producer_epoch: u16,
+    /// A sent batch failed, leaving a gap in its partition's sequence: bump the epoch once nothing
+    /// that might have been written is still unresolved.
+    epoch_bump_pending: bool,
 }
 
 impl Producer {
@@ -94,6 +105,8 @@ impl Producer {
             sticky: BTreeMap::new(),
             round_robin: BTreeMap::new(),
             metadata_requested_at: None,
+            producer_epoch: 0,
+            epoch_bump_pending: false,
         }
     }
 
@@ -170,17 +183,20 @@ impl Producer {
         let now = ctx.now;
         let queue = self.queues.entry(tp).or_default();
         let needs_new = queue.batches.back().is_none_or(|b| {
-            b.attempts > 0 || (!b.records.is_empty() && b.bytes + u64::from(size) > batch_size)
+            b.attempts > 0 || (!b.data.records.is_empty() && b.bytes + u64::from(size) > batch_size)
         });
         if needs_new {
-            queue.batches.push_back(Batch::new(now));
+            // Size the batch for as many records of this size as batch.size holds.
+            let expected = (batch_size / u64::from(size.max(1))).clamp(1, 4096) as usize;
+            queue.batches.push_back(Batch::new(now, expected));
         }
         let batch = queue.batches.back_mut().expect("ensured above");
-        batch.records.push(record);
-        batch.sizes.push(size);
-        batch.timestamps.push(now);
+        let data = Rc::make_mut(&mut batch.data);
+        data.records.push(record);
+        data.size_bytes.push(size);
+        data.timestamps.push(now);
         batch.bytes += u64::from(size);
-        let single_record = batch.records.len() == 1;
+        let single_record = batch.data.records.len() == 1;
         let first_of_only_batch = single_record && queue.batches.len() == 1;
         if self.config.linger_ms > 0 && first_of_only_batch {
             ctx.set_timer(
@@ -191,7 +207,10 @@ impl Producer {
                 self.config.linger_ms,
             );
         }
-        self.drain(ctx, tp);
+        // While every in-flight slot is taken nothing can be sent; responses drain the queue.
+        if queue.in_flight < self.config.max_in_flight_requests_per_connection {
+            self.drain(ctx, tp);
+        }
     }
 
     /// Sends ready batches of `tp` while the in-flight limit allows.
@@ -201,6 +220,7 @@ impl Producer {
         let linger = self.config.linger_ms;
         let leader = self.leaders.get(&tp).and_then(|(l, _)| *l);
         self.expire(ctx, tp);
+        self.maybe_bump_epoch(ctx);
         let Some(queue) = self.queues.get_mut(&tp) else {
             return;
         };
@@ -227,6 +247,18 @@ impl Producer {
             if ctx.now < front.retry_after {
                 break;
             }
+            if self.epoch_bump_pending && !front.maybe_written {
+                // Only batches that may already be in the log are sent until the epoch bump;
+                // everything else waits so the in-flight requests drain and the bump can happen.
+                ctx.set_timer(
+                    TimerKey::RetryBackoff {
+                        producer: self.id,
+                        tp,
+                    },
+                    self.config.retry_backoff_ms,
+                );
+                break;
+            }
             let ready = front.attempts > 0
                 || !is_last
                 || front.bytes >= batch_size
@@ -235,19 +267,22 @@ impl Producer {
                 break;
             }
             let mut batch = queue.batches.pop_front().expect("front exists");
-            if self.config.enable_idempotence && batch.base_sequence.is_none() {
+            if self.config.enable_idempotence && batch.data.base_sequence.is_none() {
                 let seq = self.next_sequence.entry(tp).or_insert(0);
-                batch.base_sequence = Some(*seq);
-                for (i, r) in batch.records.iter().enumerate() {
-                    ctx.ledger.set_sequence(*r, *seq + i as u32);
+                let data = Rc::make_mut(&mut batch.data);
+                data.base_sequence = Some(*seq);
+                data.producer_epoch = self.producer_epoch;
+                for (i, r) in batch.data.records.iter().enumerate() {
+                    ctx.ledger
+                        .set_sequence(*r, self.producer_epoch, *seq + i as u32);
                 }
-                *seq += batch.records.len() as u32;
+                *seq += batch.data.records.len() as u32;
             }
             batch.attempts += 1;
             queue.in_flight += 1;
             let request = self.next_request;
             self.next_request += 1;
-            let count = batch.records.len() as u32;
+            let count = batch.data.records.len() as u32;
             ctx.emit(EventKind::ProduceRequestSent {
                 producer: self.id,
                 tp,
@@ -260,12 +295,7 @@ impl Producer {
                 tp,
                 acks: self.config.acks,
                 producer: self.id,
-                batch: Box::new(ProduceBatch {
-                    records: batch.records.clone(),
-                    size_bytes: batch.sizes.clone(),
-                    timestamps: batch.timestamps.clone(),
-                    base_sequence: batch.base_sequence,
-                }),
+                batch: Rc::clone(&batch.data),
             };
             ctx.send(NodeId::Producer(self.id), NodeId::Broker(leader), msg);
             if self.config.acks == Acks::Zero {
@@ -287,6 +317,47 @@ impl Producer {
                 self.config.request_timeout_ms,
             );
             self.in_flight.insert(request, InFlight { tp, batch });
+        }
+    }
+
+    /// KIP-360: once no sent batch is unresolved (none in flight, none that may have been written), bump
+    /// the producer epoch so every partition's sequence starts again at 0.
+    fn maybe_bump_epoch(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.epoch_bump_pending || !self.in_flight.is_empty() {
+            return;
+        }
+        if self
+            .queues
+            .values()
+            .any(|q| q.batches.iter().any(|b| b.maybe_written))
+        {
+            return;
+        }
+        self.epoch_bump_pending = false;
+        self.producer_epoch = self.producer_epoch.wrapping_add(1);
+        self.next_sequence.clear();
+        // Batches the brokers refused outright get new sequences under the new epoch, in order.
+        for q in self.queues.values_mut() {
+            for b in &mut q.batches {
+                if b.data.base_sequence.is_some() {
+                    Rc::make_mut(&mut b.data).base_sequence = None;
+                }
+            }
+        }
+        let waiting: Vec<TopicPartition> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| !q.batches.is_empty())
+            .map(|(tp, _)| *tp)
+            .collect();
+        for tp in waiting {
+            ctx.set_timer(
+                TimerKey::RetryBackoff {
+                    producer: self.id,
+                    tp,
+                },
+                0,
+            );
         }
     }
 
@@ -319,6 +390,7 @@ impl Producer {
             .is_some_and(|b| ctx.now.since(b.created_at) >= timeout)
         {
             let batch = queue.batches.pop_front().expect("front exists");
+            self.epoch_bump_pending |= batch.data.base_sequence.is_some();
             fail(ctx, self.id, tp, &batch, KafkaError::DeliveryTimeout);
         }
     }
@@ -384,10 +456,10 @@ impl Producer {
             q.in_flight = q.in_flight.saturating_sub(1);
         }
         let batch = inflight.batch;
-        let count = batch.records.len() as u32;
+        let count = batch.data.records.len() as u32;
         match result {
             Ok(base) => {
-                for (i, r) in batch.records.iter().enumerate() {
+                for (i, r) in batch.data.records.iter().enumerate() {
                     let offset = Some(Offset(base.0 + i as u64));
                     ctx.ledger.on_outcome(
                         *r,
@@ -402,6 +474,26 @@ impl Producer {
                     producer: self.id,
                     tp,
                     base_offset: Some(base),
+                    count,
+                    acks,
+                });
+            }
+            // The batch was written by an earlier attempt; Kafka's producer counts it a success.
+            Err(KafkaError::DuplicateSequenceNumber) => {
+                for r in batch.data.records.iter() {
+                    ctx.ledger.on_outcome(
+                        *r,
+                        Outcome::Acked {
+                            offset: None,
+                            acks: self.config.acks,
+                        },
+                    );
+                }
+                let acks = self.config.acks;
+                ctx.emit(EventKind::ProduceAcked {
+                    producer: self.id,
+                    tp,
+                    base_offset: None,
                     count,
                     acks,
                 });
@@ -427,12 +519,13 @@ impl Producer {
             } else {
                 error
             };
+            self.epoch_bump_pending |= batch.data.base_sequence.is_some();
             return fail(ctx, self.id, tp, &batch, error);
         }
         ctx.emit(EventKind::ProduceRetrying {
             producer: self.id,
             tp,
-            count: batch.records.len() as u32,
+            count: batch.data.records.len() as u32,
             error,
         });
         if matches!(
@@ -446,12 +539,19 @@ impl Producer {
         // Re-enqueue in record order, so retried batches keep their partition order.
         let mut batch = batch;
         batch.retry_after = ctx.now.plus_ms(self.config.retry_backoff_ms);
+        // Any error but a refusal before appending (a timeout, a leader change while the batch
+        // waited for replication …) may hide a write, and a later clean refusal does not undo an
+        // earlier attempt's write: the sequence stays unresolved until acknowledged or expired.
+        batch.maybe_written |= !matches!(
+            error,
+            KafkaError::OutOfOrderSequenceNumber | KafkaError::NotEnoughReplicas
+        );
         let queue = self.queues.entry(tp).or_default();
-        let first = batch.records.first().copied();
+        let first = batch.data.records.first().copied();
         let at = queue
             .batches
             .iter()
-            .position(|b| b.records.first().copied() > first)
+            .position(|b| b.data.records.first().copied() > first)
             .unwrap_or(queue.batches.len());
         queue.batches.insert(at, batch);
         ctx.set_timer(
@@ -485,12 +585,12 @@ impl Producer {
         self.queues
             .values()
             .flat_map(|q| q.batches.iter())
-            .map(|b| b.records.len())
+            .map(|b| b.data.records.len())
             .sum::<usize>()
             + self
                 .in_flight
                 .values()
-                .map(|f| f.batch.records.len())
+                .map(|f| f.batch.data.records.len())
                 .sum::<usize>()
     }
 }
@@ -502,13 +602,13 @@ fn fail(
     batch: &Batch,
     error: KafkaError,
 ) {
-    for r in &batch.records {
+    for r in &batch.data.records {
         ctx.ledger.on_outcome(*r, Outcome::Failed(error));
     }
     ctx.emit(EventKind::ProduceFailed {
         producer,
         tp,
-        count: batch.records.len() as u32,
+        count: batch.data.records.len() as u32,
         error,
     });
 }

@@ -54,6 +54,8 @@ pub(crate) struct PendingIsrChange {
 /// Idempotent-producer state of a partition on its leader: the last batches per producer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ProducerStateEntry {
+    /// The producer epoch the sequences belong to (KIP-360: a higher epoch starts over at 0).
+    pub epoch: u16,
     pub last_sequence: Option<u32>,
     /// (first sequence, last sequence, base offset) of the last five batches.
     pub batches: Vec<(u32, u32, Offset)>,

@@ -556,7 +556,8 @@ impl Sim {
                 let value = value
                     .map(|v| Value::Bytes(v.into_bytes().into()))
                     .unwrap_or(Value::Tombstone);
-                self.produce_one(cause, producer as usize, &topic, key, value, partition);
+                let topic = self.catalog.id(&topic).expect("validated");
+                self.produce_one(cause, producer as usize, topic, key, value, partition);
             }
             Command::ProduceMany {
                 producer,
@@ -565,6 +566,8 @@ impl Sim {
                 keys,
                 value_bytes,
             } => {
+                let topic = self.catalog.id(&topic).expect("validated");
+                self.ledger.reserve(count as usize);
                 let key_ids: Vec<_> = (0..keys)
                     .map(|k| self.ledger.keys.intern(format!("key-{k}").as_bytes()))
                     .collect();
@@ -577,7 +580,7 @@ impl Sim {
                     self.produce_one(
                         cause,
                         producer as usize,
-                        &topic,
+                        topic,
                         key,
                         Value::Synthetic { len: value_bytes },
                         None,
@@ -694,12 +697,11 @@ impl Sim {
         &mut self,
         cause: Cause,
         producer: usize,
-        topic: &str,
+        topic_id: crate::ids::TopicId,
         key: Option<crate::ledger::KeyId>,
         value: Value,
         partition: Option<u32>,
     ) {
-        let topic_id = self.catalog.id(topic).expect("validated");
         let catalog_count = self.catalog.get(topic_id).expect("validated").partitions;
         let p = &mut self.producers[producer];
         // The producer routes with the partition count in its own metadata (may lag an AddPartitions).
@@ -779,6 +781,26 @@ impl Sim {
         self.brokers.iter().map(|b| b.id).collect()
     }
 
+    /// How much memory the retained records take: the ledger plus every replica's log entries,
+    /// counted by allocated capacity (keys and user-typed values are extra, shared by all replicas).
+    pub fn memory_stats(&self) -> MemoryStats {
+        let (mut log_entries, mut log_capacity) = (0u64, 0u64);
+        for broker in &self.brokers {
+            for replica in broker.replicas.values() {
+                log_entries += replica.log.entries().len() as u64;
+                log_capacity += replica.log.capacity() as u64;
+            }
+        }
+        MemoryStats {
+            records: self.ledger.records().len() as u64,
+            ledger_capacity: self.ledger.capacity() as u64,
+            ledger_record_bytes: std::mem::size_of::<LedgerRecord>(),
+            log_entries,
+            log_capacity,
+            log_entry_bytes: std::mem::size_of::<crate::partition_log::LogEntry>(),
+        }
+    }
+
     /// Links currently cut, as (from, to).
     pub fn cut_links(&self) -> Vec<(NodeId, NodeId)> {
         self.network.cut_links().collect()
@@ -795,6 +817,32 @@ impl Sim {
             .brokers
             .get(&broker)
             .is_none_or(|r| r.fenced)
+    }
+}
+
+/// Memory taken by retained records (see `Sim::memory_stats`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryStats {
+    /// Records in the ledger.
+    pub records: u64,
+    /// Ledger slots allocated.
+    pub ledger_capacity: u64,
+    /// Bytes per ledger record.
+    pub ledger_record_bytes: usize,
+    /// Log entries over all replicas.
+    pub log_entries: u64,
+    /// Log entry slots allocated over all replicas.
+    pub log_capacity: u64,
+    /// Bytes per log entry.
+    pub log_entry_bytes: usize,
+}
+
+impl MemoryStats {
+    /// Allocated bytes per record in the ledger (ledger slot plus its replicas' log slots).
+    pub fn bytes_per_record(&self) -> f64 {
+        let bytes = self.ledger_capacity as f64 * self.ledger_record_bytes as f64
+            + self.log_capacity as f64 * self.log_entry_bytes as f64;
+        bytes / (self.records.max(1) as f64)
     }
 }
 

@@ -56,6 +56,12 @@ fn guarded_run(seed: u64, ops: u32) -> TestCluster {
         t.apply(Command::ReconnectBroker { broker: a });
     }
     t.run_for_ms(60_000);
+    // Liveness once healed: new writes are acknowledged (within a delivery timeout, the longest an
+    // unresolved idempotent sequence can hold a partition back, plus some).
+    for p in 0..3 {
+        t.produce("orders", &format!("after-heal-{p}"), "order");
+    }
+    t.run_for_ms(t.sim.config().producer.delivery_timeout_ms + 10_000);
     t
 }
 
@@ -80,7 +86,13 @@ fn guarded_configuration_never_loses_an_acknowledged_write() {
             "seed {seed}: {:?}",
             t.violations()
         );
-        assert!(counts.acked > 0, "seed {seed}: nothing acknowledged at all");
+        let last_three = &t.sim.ledger().records()[t.sim.ledger().records().len() - 3..];
+        assert!(
+            last_three
+                .iter()
+                .all(|r| matches!(r.outcome, kafka_sim::ledger::Outcome::Acked { .. })),
+            "seed {seed}: writes after healing were not acknowledged"
+        );
         // Once healed, every partition has a leader and a full ISR, and everything sent is settled.
         for p in 0..3 {
             assert_eq!(
@@ -90,7 +102,23 @@ fn guarded_configuration_never_loses_an_acknowledged_write() {
             );
         }
         assert_eq!(t.sim.pending_sends(), 0, "seed {seed}: unsettled sends");
-        // Idempotence: no record was appended twice by a leader.
+        // Idempotent producers keep send order per partition: acknowledged offsets rise with the
+        // record id (records are created in send order).
+        let mut last = std::collections::BTreeMap::new();
+        for r in t.sim.ledger().records() {
+            if let kafka_sim::ledger::Outcome::Acked {
+                offset: Some(o), ..
+            } = r.outcome
+            {
+                let prev = last.insert(r.tp, o);
+                assert!(
+                    prev.is_none_or(|p| p < o),
+                    "seed {seed}: {} acknowledged out of order",
+                    t.sim.tp_name(r.tp)
+                );
+            }
+        }
+        // Idempotence: no record was committed twice.
         assert_eq!(
             counts.duplicates, 0,
             "seed {seed}: duplicates with enable.idempotence=true"

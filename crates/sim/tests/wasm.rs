@@ -54,3 +54,12 @@ fn failover_keeps_acknowledged_records_on_wasm32() {
     assert_eq!(view.high_watermark(), Some(Offset(50)));
     assert_eq!(sim.ledger().counts().lost, 0);
 }
+
+#[path = "support/golden.rs"]
+mod golden_support;
+
+/// The same event stream, bit for bit, as natively (the golden hash both are checked against).
+#[wasm_bindgen_test]
+fn event_stream_matches_the_golden_hash_on_wasm32() {
+    assert_eq!(golden_support::event_hash(), golden_support::GOLDEN.trim());
+}

@@ -1,0 +1,274 @@
+//! Scenarios: a run as data — configuration, seed, and timed commands — in a versioned JSON format
+//! that the CLI runs headless and the page will import, export and share.
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "description": "acks=1 loses an acknowledged write when the leader dies",
+//!   "seed": 7,
+//!   "timing": "demo",
+//!   "config": { "brokers": 3, "producer": { "acks": "1", "enable.idempotence": false } },
+//!   "until_ms": 60000,
+//!   "commands": [
+//!     { "at": 1000, "command": { "type": "create_topic", "name": "orders", "partitions": 3, "replication_factor": 3 } },
+//!     { "at": 3000, "command": { "type": "produce", "topic": "orders", "key": "customer_1", "value": "order 1" } },
+//!     { "at": 3010, "command": { "type": "kill_broker", "broker": 1 } }
+//!   ]
+//! }
+//! ```
+//!
+//! `timing` picks the base configuration (`kafka`: Kafka's defaults; `demo`: shortened timeouts)
+//! and `config` overrides any of its fields by Kafka's config names. Commands run in `at` order
+//! (ties in file order); a command the cluster refuses is reported, not fatal.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use std::fmt;
+
+use crate::command::TimedCommand;
+use crate::config::SimConfig;
+use crate::error::{CommandError, ConfigError};
+use crate::sim::Sim;
+use crate::time::SimTime;
+
+/// The scenario format version this build reads and writes.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// Which defaults a scenario's `config` overrides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    /// Kafka's own defaults (fencing after 9 s, ISR shrink after 30 s …).
+    #[default]
+    Kafka,
+    /// `SimConfig::demo_timing()`: short timeouts, visible latency.
+    Demo,
+}
+
+/// A run: configuration, seed and timed commands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version; must be `SCENARIO_VERSION`.
+    pub version: u32,
+    /// What the scenario shows, in a sentence.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The RNG seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// The base configuration.
+    #[serde(default)]
+    pub timing: Timing,
+    /// The full configuration (base + the file's overrides).
+    #[serde(default)]
+    pub config: SimConfig,
+    /// When the run ends, in simulated ms (default: one minute after the last command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<u64>,
+    /// The commands, each at a simulated time.
+    #[serde(default)]
+    pub commands: Vec<TimedCommand>,
+}
+
+/// Why a scenario cannot be read or started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioError {
+    /// Not JSON, or not the scenario shape (serde's message names the field and position).
+    Parse(String),
+    /// A version this build does not read.
+    UnsupportedVersion(u64),
+    /// The configuration is invalid.
+    Config(ConfigError),
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Parse(m) => write!(f, "not a valid scenario: {m}"),
+            ScenarioError::UnsupportedVersion(v) => {
+                write!(
+                    f,
+                    "scenario version {v} is not supported (this build reads version {SCENARIO_VERSION})"
+                )
+            }
+            ScenarioError::Config(e) => write!(f, "invalid configuration: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A command the cluster refused while the scenario ran.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedCommand {
+    /// Index in the scenario's command list.
+    pub index: usize,
+    /// When it was applied.
+    pub at: SimTime,
+    /// Why it was refused.
+    pub error: CommandError,
+    /// The error in words.
+    pub message: String,
+}
+
+impl Scenario {
+    /// Parses a scenario, applying `config` on top of the `timing` base.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let mut doc: Json =
+            serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        let obj = doc
+            .as_object_mut()
+            .ok_or_else(|| ScenarioError::Parse("the top level must be an object".into()))?;
+        match obj.get("version").map(|v| v.as_u64()) {
+            Some(Some(v)) if v == u64::from(SCENARIO_VERSION) => {}
+            Some(Some(v)) => return Err(ScenarioError::UnsupportedVersion(v)),
+            Some(None) => {
+                return Err(ScenarioError::Parse(
+                    "version must be a whole number".into(),
+                ));
+            }
+            None => return Err(ScenarioError::Parse("missing field `version`".into())),
+        }
+        let timing: Timing = match obj.get("timing") {
+            Some(t) => serde_json::from_value(t.clone())
+                .map_err(|e| ScenarioError::Parse(format!("timing: {e}")))?,
+            None => Timing::Kafka,
+        };
+        let base = match timing {
+            Timing::Kafka => SimConfig::kafka_defaults(),
+            Timing::Demo => SimConfig::demo_timing(),
+        };
+        let mut config =
+            serde_json::to_value(base).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        if let Some(overrides) = obj.remove("config") {
+            merge(&mut config, overrides);
+        }
+        obj.insert("config".into(), config);
+        let scenario: Scenario =
+            serde_json::from_value(doc).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        scenario.config.validate().map_err(ScenarioError::Config)?;
+        Ok(scenario)
+    }
+
+    /// The scenario as pretty JSON (the full configuration is written out).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("scenarios always serialize")
+    }
+
+    /// When the run ends: `until_ms`, or a minute after the last command.
+    pub fn end(&self) -> SimTime {
+        match self.until_ms {
+            Some(ms) => SimTime(ms),
+            None => self
+                .commands
+                .iter()
+                .map(|c| c.at)
+                .max()
+                .unwrap_or_default()
+                .plus_ms(60_000),
+        }
+    }
+
+    /// Runs the scenario to `until` (or its end) and returns the finished `Sim` with the refused
+    /// commands. Every event stays in the Sim's event buffer for the caller to drain.
+    pub fn run(&self, until: Option<SimTime>) -> Result<(Sim, Vec<RefusedCommand>), ScenarioError> {
+        let mut sim = Sim::new(self.config.clone(), self.seed).map_err(ScenarioError::Config)?;
+        let until = until.unwrap_or_else(|| self.end());
+        let mut order: Vec<usize> = (0..self.commands.len()).collect();
+        order.sort_by_key(|i| self.commands[*i].at); // stable: ties keep file order
+        let mut refused = Vec::new();
+        for i in order {
+            let TimedCommand { at, command } = &self.commands[i];
+            if *at > until {
+                break;
+            }
+            sim.advance_to(*at);
+            if let Err(error) = sim.apply(command.clone()) {
+                refused.push(RefusedCommand {
+                    index: i,
+                    at: *at,
+                    message: error.to_string(),
+                    error,
+                });
+            }
+        }
+        sim.advance_to(until);
+        Ok((sim, refused))
+    }
+}
+
+/// Merges `overrides` into `base`: objects key by key, anything else replaced.
+fn merge(base: &mut Json, overrides: Json) {
+    match (base, overrides) {
+        (Json::Object(b), Json::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_apply_on_top_of_the_timing_base() {
+        let s = Scenario::from_json(
+            r#"{"version":1,"timing":"demo","config":{"broker":{"replica.lag.time.max.ms":7000}},"commands":[]}"#,
+        )
+        .unwrap();
+        let demo = SimConfig::demo_timing();
+        assert_eq!(s.config.broker.replica_lag_time_max_ms, 7000);
+        assert_eq!(
+            s.config.broker.broker_session_timeout_ms,
+            demo.broker.broker_session_timeout_ms
+        );
+        assert_eq!(s.config.network, demo.network);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        assert_eq!(
+            Scenario::from_json(r#"{"version":2}"#),
+            Err(ScenarioError::UnsupportedVersion(2))
+        );
+        let e = Scenario::from_json(
+            r#"{"version":1,"commands":[{"at":0,"command":{"type":"explode"}}]}"#,
+        );
+        assert!(
+            matches!(&e, Err(ScenarioError::Parse(m)) if m.contains("explode")),
+            "{e:?}"
+        );
+        let e = Scenario::from_json(r#"{"version":1,"config":{"brokers":0}}"#);
+        assert!(
+            matches!(&e, Err(ScenarioError::Config(c)) if c.key == "brokers"),
+            "{e:?}"
+        );
+        let e = Scenario::from_json(r#"{"version":1,"config":{"broker":{"no.such.key":1}}}"#);
+        assert!(
+            matches!(&e, Err(ScenarioError::Parse(m)) if m.contains("no.such.key")),
+            "{e:?}"
+        );
+        assert!(matches!(
+            Scenario::from_json("[1]"),
+            Err(ScenarioError::Parse(_))
+        ));
+    }
+
+    #[test]
+    fn json_round_trip_keeps_the_scenario() {
+        let s = Scenario::from_json(
+            r#"{"version":1,"seed":9,"commands":[{"at":5,"command":{"type":"kill_broker","broker":2}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);
+    }
+}

@@ -420,7 +420,7 @@ impl Broker {
                 timestamp: batch.timestamps[i],
             };
             replica.log.append(entry, segment_bytes, segment_ms);
-            ctx.ledger.on_replica_append(*record, true);
+            ctx.ledger.on_replica_append(*record, me, true);
         }
         ctx.emit(EventKind::RecordsAppended {
             tp,
@@ -792,7 +792,7 @@ impl Broker {
                 let mut appended = 0u32;
                 replica.log.reserve(entries.len());
                 for e in &entries {
-                    if !replica.log.append(*e, segment_bytes, segment_ms) {
+                    if !replica.log.append_fetched(*e, segment_bytes, segment_ms) {
                         let detail = format!(
                             "{} on broker {me}: got offset {} at LEO {}",
                             ctx.catalog.tp_name(tp),
@@ -802,7 +802,7 @@ impl Broker {
                         ctx.emit(violation(Invariant::OffsetsContiguous, detail));
                         break;
                     }
-                    ctx.ledger.on_replica_append(e.record, false);
+                    ctx.ledger.on_replica_append(e.record, me, false);
                     appended += 1;
                 }
                 for e in replica.log.advance_log_start_offset(log_start_offset) {

@@ -50,7 +50,8 @@ pub enum ElectionKind {
 /// A guarantee the checker watches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Invariant {
-    /// Offsets increase by one with no gaps on every replica's appends.
+    /// A leader assigns offsets with no gaps; every replica's offsets only increase (gaps appear
+    /// only where compaction removed records, as in Kafka).
     OffsetsContiguous,
     /// HW ≤ LEO on every replica.
     HighWatermarkAtMostLogEnd,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{AllowedBy, LossCause};
-use crate::ids::{Offset, ProducerId, RecordId, TopicPartition};
+use crate::ids::{BrokerId, Offset, ProducerId, RecordId, TopicPartition};
 use crate::murmur2::murmur2;
 use crate::time::SimTime;
 
@@ -87,6 +87,8 @@ pub struct LedgerRecord {
     pub outcome: Outcome,
     /// How many replica logs hold it now (dead brokers' disks included).
     pub replicas_holding: u16,
+    /// Brokers whose log ever held it, as a bit set (bit `b` = broker `b`; broker ids ≤ 64).
+    pub replicated_to: u64,
     /// How many times a leader appended it (more than once: a duplicate from a retry).
     pub leader_appends: u16,
     /// Whether it was ever below a leader's high watermark.
@@ -201,9 +203,10 @@ impl Ledger {
     }
 
     /// A replica appended the record (as leader if `as_leader`).
-    pub(crate) fn on_replica_append(&mut self, id: RecordId, as_leader: bool) {
+    pub(crate) fn on_replica_append(&mut self, id: RecordId, broker: BrokerId, as_leader: bool) {
         let r = self.rec(id);
         r.replicas_holding += 1;
+        r.replicated_to |= 1u64.checked_shl(broker.0.saturating_sub(1)).unwrap_or(0);
         if as_leader {
             r.leader_appends += 1;
         }
@@ -277,6 +280,15 @@ impl Ledger {
     /// The idempotent producer gave the record a sequence number.
     pub(crate) fn set_sequence(&mut self, id: RecordId, producer_epoch: u16, sequence: u32) {
         self.rec(id).sequence = Some((producer_epoch, sequence));
+    }
+
+    /// The brokers whose log ever held record `id`, in id order.
+    pub fn replicated_to(&self, id: RecordId) -> Vec<BrokerId> {
+        let bits = self.get(id).map_or(0, |r| r.replicated_to);
+        (0..64u32)
+            .filter(|b| bits & (1 << b) != 0)
+            .map(|b| BrokerId(b + 1))
+            .collect()
     }
 
     /// The producer learned the outcome of the send.

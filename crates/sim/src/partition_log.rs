@@ -95,6 +95,27 @@ impl PartitionLog {
         if entry.offset != self.log_end_offset {
             return false;
         }
+        self.push(entry, segment_bytes, segment_ms);
+        true
+    }
+
+    /// Appends an entry fetched from the leader at the leader's offset, which may be beyond the
+    /// LEO where the leader's log was compacted (offsets are never renumbered). Returns false (and
+    /// appends nothing) if the offset would go backwards.
+    pub fn append_fetched(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) -> bool {
+        if entry.offset < self.log_end_offset {
+            return false;
+        }
+        if self.entries.is_empty() && self.log_start_offset == self.log_end_offset {
+            // An empty log takes the leader's first offset as its start.
+            self.log_start_offset = entry.offset;
+            self.high_watermark = self.high_watermark.max(entry.offset);
+        }
+        self.push(entry, segment_bytes, segment_ms);
+        true
+    }
+
+    fn push(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) {
         if self
             .epochs
             .latest_epoch()
@@ -130,7 +151,6 @@ impl PartitionLog {
         seg.max_timestamp = seg.max_timestamp.max(entry.timestamp);
         self.entries.push(entry);
         self.log_end_offset = entry.offset.next();
-        true
     }
 
     /// Allocated entry slots.

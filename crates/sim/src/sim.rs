@@ -735,6 +735,7 @@ impl Sim {
             sequence: None,
             outcome: Outcome::Pending,
             replicas_holding: 0,
+            replicated_to: 0,
             leader_appends: 0,
             committed: false,
             committed_offset: None,

@@ -268,3 +268,55 @@ fn auto_leader_rebalance_restores_the_first_replica() {
     );
     assert_eq!(t.leader("orders", 0), Some(preferred));
 }
+
+/// acks=0: the producer does not wait — every record counts as sent-and-acknowledged at once,
+/// with no offset, even when the leader is unreachable and nothing is written.
+#[test]
+fn acks_0_acknowledges_without_waiting_or_knowing_the_offset() {
+    let mut config = SimConfig::demo_timing();
+    config.producer.acks = Acks::Zero;
+    config.producer.enable_idempotence = false;
+    let mut t = TestCluster::with_config(config, 29).topic("orders", 1, 3, topic_config(2, false));
+    let leader = t.leader("orders", 0).expect("leader");
+    t.apply(Command::CutLink {
+        from: NodeRef::Producer(0),
+        to: NodeRef::Broker(leader.0),
+    });
+    t.produce_to("orders", 0, 2);
+    assert_eq!(
+        t.outcomes(),
+        vec![
+            Outcome::Acked {
+                offset: None,
+                acks: Acks::Zero
+            };
+            2
+        ],
+        "acknowledged at once"
+    );
+    t.run_for_ms(5_000);
+    assert_eq!(
+        t.view("orders", 0).high_watermark(),
+        Some(Offset(0)),
+        "nothing was written"
+    );
+    assert!(
+        t.sim
+            .ledger()
+            .records()
+            .iter()
+            .all(|r| r.replicas_holding == 0)
+    );
+}
+
+/// The ledger says which replicas got each record.
+#[test]
+fn ledger_records_which_replicas_hold_a_record() {
+    let mut t = TestCluster::new(3, 30).topic("orders", 1, 2, topic_config(1, false));
+    t.produce_to("orders", 0, 1);
+    t.run_for_ms(2_000);
+    let mut want = t.view("orders", 0).assignment.clone();
+    want.sort();
+    assert_eq!(t.sim.ledger().replicated_to(RecordId(0)), want);
+    assert_eq!(t.sim.ledger().records()[0].replicas_holding, 2);
+}

@@ -251,3 +251,45 @@ fn unclean_election_loses_committed_records() {
     )));
     assert!(!t.violations().is_empty());
 }
+
+/// A slowed follower (extra latency on its link to the leader larger than replica.lag.time.max.ms)
+/// falls out of the ISR even though it keeps fetching; removing the delay lets it back in.
+#[test]
+fn slow_follower_leaves_the_isr_and_returns_when_fast_again() {
+    let mut t = TestCluster::new(3, 7).topic("orders", 1, 3, topic_config(1, false));
+    let leader = t.leader("orders", 0).expect("leader");
+    let follower = t
+        .view("orders", 0)
+        .assignment
+        .into_iter()
+        .find(|b| *b != leader)
+        .expect("follower");
+    let lag = t.sim.config().broker.replica_lag_time_max_ms;
+    t.apply(Command::SlowLink {
+        from: NodeRef::Broker(leader.0),
+        to: NodeRef::Broker(follower.0),
+        extra_ms: lag * 2,
+    });
+    for _ in 0..20 {
+        t.produce_to("orders", 0, 1);
+        t.run_for_ms(500);
+    }
+    t.run_for_ms(lag);
+    assert!(
+        !t.isr("orders", 0).contains(&follower.0),
+        "isr {:?}",
+        t.isr("orders", 0)
+    );
+    t.apply(Command::SlowLink {
+        from: NodeRef::Broker(leader.0),
+        to: NodeRef::Broker(follower.0),
+        extra_ms: 0,
+    });
+    t.run_for_ms(lag * 4 + 40_000);
+    assert!(
+        t.isr("orders", 0).contains(&follower.0),
+        "isr {:?}",
+        t.isr("orders", 0)
+    );
+    assert!(t.unallowed_violations().is_empty());
+}

@@ -165,7 +165,8 @@ pub enum EventKind {
         offset: Offset,
         cause: LossCause,
     },
-    /// A producer created a record (the ledger follows it from here).
+    /// A producer created a record from a single `Produce` command (the ledger follows it from
+    /// here; bulk sends only emit batch events).
     RecordSent {
         producer: ProducerId,
         record: RecordId,

@@ -15,7 +15,7 @@ use crate::config::SimConfig;
 use crate::controller::{Controller, place_replicas};
 use crate::error::{CommandError, ConfigError};
 use crate::event::{Cause, Event, EventKind};
-use crate::ids::{BrokerId, CommandId, NodeId, ProducerId, TopicPartition};
+use crate::ids::{BrokerId, CommandId, NodeId, ProducerId, RecordId, TopicPartition};
 use crate::invariants::Checker;
 use crate::ledger::{Ledger, LedgerRecord, Outcome, Value};
 use crate::message::Envelope;
@@ -557,7 +557,18 @@ impl Sim {
                     .map(|v| Value::Bytes(v.into_bytes().into()))
                     .unwrap_or(Value::Tombstone);
                 let topic = self.catalog.id(&topic).expect("validated");
-                self.produce_one(cause, producer as usize, topic, key, value, partition);
+                let keyed = key.is_some();
+                let (record, tp) =
+                    self.produce_one(cause, producer as usize, topic, key, value, partition);
+                // One event per interactive send, so the page can show where the key went; bulk
+                // sends (ProduceMany) are followed through batch events only.
+                let producer = ProducerId(producer);
+                ctx!(self, cause).emit(EventKind::RecordSent {
+                    producer,
+                    record,
+                    tp,
+                    keyed,
+                });
             }
             Command::ProduceMany {
                 producer,
@@ -701,7 +712,7 @@ impl Sim {
         key: Option<crate::ledger::KeyId>,
         value: Value,
         partition: Option<u32>,
-    ) {
+    ) -> (RecordId, TopicPartition) {
         let catalog_count = self.catalog.get(topic_id).expect("validated").partitions;
         let p = &mut self.producers[producer];
         // The producer routes with the partition count in its own metadata (may lag an AddPartitions).
@@ -746,6 +757,7 @@ impl Sim {
             p.note_keyless_bytes(topic_id, u64::from(size));
         }
         p.append(&mut ctx, tp, record, size);
+        (record, tp)
     }
 
     /// Records not yet acknowledged or failed, over all producers.

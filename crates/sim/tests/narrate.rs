@@ -365,20 +365,12 @@ fn user_text_is_quoted_verbatim() {
         &created,
         &["topic \"my.topic_1\" was created with 1 partition and replication factor 3"],
     );
-    // The record's sentence, built as the page would for a RecordSent of that record.
-    let sent = Event {
-        id: ids::EventId(0),
-        at: t.sim.now(),
-        cause: event::Cause::Command {
-            id: ids::CommandId(0),
-        },
-        kind: EventKind::RecordSent {
-            producer: ProducerId(0),
-            record: RecordId(0),
-            tp: t.tp("my.topic_1", 0),
-            keyed: true,
-        },
-    };
+    let sent = t
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::RecordSent { .. }))
+        .expect("a single Produce emits RecordSent")
+        .clone();
     assert_has(
         &sentence(&sent, &t.sim),
         &[&format!(

@@ -392,8 +392,17 @@ impl Broker {
                 };
                 let base = Offset(base.0 + u64::from(first - f));
                 let required = Offset(base.0 + u64::from(count));
-                return self
-                    .answer_or_delay(ctx, from, request, tp, acks, producer, base, required);
+                return self.answer_or_delay(
+                    ctx,
+                    from,
+                    request,
+                    tp,
+                    acks,
+                    producer,
+                    base,
+                    required,
+                    batch.timeout_ms,
+                );
             }
             // The next batch must continue the sequence; a producer this leader has no state for
             // must start at 0 (a later batch arriving first, e.g. at a new leader, is refused and
@@ -432,7 +441,17 @@ impl Broker {
         let required = Offset(base.0 + u64::from(count));
         self.maybe_increment_high_watermark(ctx, tp);
         self.answer_parked_fetch(ctx, tp, None);
-        self.answer_or_delay(ctx, from, request, tp, acks, producer, base, required);
+        self.answer_or_delay(
+            ctx,
+            from,
+            request,
+            tp,
+            acks,
+            producer,
+            base,
+            required,
+            batch.timeout_ms,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -446,6 +465,7 @@ impl Broker {
         producer: ProducerId,
         base: Offset,
         required: Offset,
+        timeout_ms: u64,
     ) {
         let me = self.id;
         let respond = |ctx: &mut Ctx<'_>, result| {
@@ -486,7 +506,7 @@ impl Broker {
                         base_offset: base,
                         required_offset: required,
                     });
-                    let timeout = ctx.config.producer.request_timeout_ms;
+                    let timeout = timeout_ms;
                     ctx.set_timer(
                         TimerKey::DelayedProduce {
                             leader: me,

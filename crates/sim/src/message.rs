@@ -28,6 +28,9 @@ pub(crate) struct ProduceBatch {
     pub base_sequence: Option<u32>,
     /// Idempotent producer: its epoch, bumped after a batch failed with its sequence unresolved.
     pub producer_epoch: u16,
+    /// How long the leader may hold an acks=all request waiting for replication (ProduceRequest's
+    /// `timeoutMs`, the producer's `request.timeout.ms`).
+    pub timeout_ms: u64,
 }
 
 /// The answer to a follower's fetch.

@@ -37,7 +37,7 @@ struct Batch {
 }
 
 impl Batch {
-    fn new(now: SimTime, capacity: usize) -> Batch {
+    fn new(now: SimTime, capacity: usize, timeout_ms: u64) -> Batch {
         Batch {
             data: Rc::new(ProduceBatch {
                 records: Vec::with_capacity(capacity),
@@ -45,6 +45,7 @@ impl Batch {
                 timestamps: Vec::with_capacity(capacity),
                 base_sequence: None,
                 producer_epoch: 0,
+                timeout_ms,
             }),
             bytes: BATCH_OVERHEAD_BYTES,
             created_at: now,
@@ -188,7 +189,9 @@ impl Producer {
         if needs_new {
             // Size the batch for as many records of this size as batch.size holds.
             let expected = (batch_size / u64::from(size.max(1))).clamp(1, 4096) as usize;
-            queue.batches.push_back(Batch::new(now, expected));
+            queue
+                .batches
+                .push_back(Batch::new(now, expected, self.config.request_timeout_ms));
         }
         let batch = queue.batches.back_mut().expect("ensured above");
         let data = Rc::make_mut(&mut batch.data);

@@ -29,6 +29,7 @@ pub mod config;
 pub mod controller;
 pub mod error;
 pub mod event;
+pub mod group;
 pub mod ids;
 mod invariants;
 pub mod leader_epoch_cache;

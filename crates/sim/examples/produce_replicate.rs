@@ -51,7 +51,7 @@ fn main() {
     println!("records/s      {:.0}", f64::from(records) / secs);
     println!("steps          {}", sim.steps());
     println!(
-        "bytes/record   {:.1} (ledger {} B + {} replica log entries × {} B, per produced record)",
+        "bytes/record   {:.1} (ledger {} B, {} replica log entries × {} B, checker history {} B in all)",
         stats.bytes_per_record(),
         stats.ledger_record_bytes,
         stats.log_entries,

@@ -23,6 +23,14 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
+    /// Bytes allocated for the committed histories.
+    pub fn allocated_bytes(&self) -> usize {
+        self.history
+            .values()
+            .map(|h| h.capacity() * std::mem::size_of::<RecordId>())
+            .sum()
+    }
+
     /// Remembers that `tp` had an unclean election (its later disagreements are allowed).
     pub fn note_unclean_election(&mut self, tp: TopicPartition) {
         self.unclean.insert(tp);

@@ -811,6 +811,7 @@ impl Sim {
             log_entries,
             log_capacity,
             log_entry_bytes: std::mem::size_of::<crate::partition_log::LogEntry>(),
+            checker_bytes: self.checker.allocated_bytes() as u64,
         }
     }
 
@@ -848,13 +849,16 @@ pub struct MemoryStats {
     pub log_capacity: u64,
     /// Bytes per log entry.
     pub log_entry_bytes: usize,
+    /// Bytes held by the invariant checker (each partition's committed history).
+    pub checker_bytes: u64,
 }
 
 impl MemoryStats {
-    /// Allocated bytes per record in the ledger (ledger slot plus its replicas' log slots).
+    /// Allocated bytes per record: its ledger slot, its replicas' log slots, the checker's history.
     pub fn bytes_per_record(&self) -> f64 {
         let bytes = self.ledger_capacity as f64 * self.ledger_record_bytes as f64
-            + self.log_capacity as f64 * self.log_entry_bytes as f64;
+            + self.log_capacity as f64 * self.log_entry_bytes as f64
+            + self.checker_bytes as f64;
         bytes / (self.records.max(1) as f64)
     }
 }

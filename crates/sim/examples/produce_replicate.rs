@@ -55,6 +55,7 @@ fn main() {
         stats.bytes_per_record(),
         stats.ledger_record_bytes,
         stats.log_entries,
-        stats.log_entry_bytes
+        stats.log_entry_bytes,
+        stats.checker_bytes,
     );
 }

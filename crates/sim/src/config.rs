@@ -329,6 +329,14 @@ impl SimConfig {
             "log.retention.check.interval.ms",
             b.log_retention_check_interval_ms,
         )?;
+        if self.network.latency_ms == 0 {
+            // Every message takes time: with zero latency two nodes could talk forever in one instant.
+            return Err(ConfigError::new(
+                "network.latency_ms",
+                0,
+                "must be at least 1",
+            ));
+        }
         if self.network.latency_ms > 60_000 || self.network.jitter_ms > 60_000 {
             return Err(ConfigError::new(
                 "network.latency_ms",

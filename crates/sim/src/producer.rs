@@ -238,7 +238,7 @@ impl Producer {
                     producer: self.id,
                     tp,
                 },
-                self.config.retry_backoff_ms,
+                self.retry_backoff_ms(),
             );
             return;
         };
@@ -258,7 +258,7 @@ impl Producer {
                         producer: self.id,
                         tp,
                     },
-                    self.config.retry_backoff_ms,
+                    self.retry_backoff_ms(),
                 );
                 break;
             }
@@ -364,9 +364,15 @@ impl Producer {
         }
     }
 
+    /// `retry.backoff.ms`, at least 1 ms: with 0 a simulated producer would retry forever within
+    /// one instant (a real one spends at least the time of a loop iteration).
+    fn retry_backoff_ms(&self) -> u64 {
+        self.config.retry_backoff_ms.max(1)
+    }
+
     /// Asks the controller for metadata, at most once per `retry.backoff.ms`.
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
-        let backoff = self.config.retry_backoff_ms;
+        let backoff = self.retry_backoff_ms();
         if self
             .metadata_requested_at
             .is_some_and(|t| ctx.now.since(t) < backoff)
@@ -541,7 +547,7 @@ impl Producer {
         }
         // Re-enqueue in record order, so retried batches keep their partition order.
         let mut batch = batch;
-        batch.retry_after = ctx.now.plus_ms(self.config.retry_backoff_ms);
+        batch.retry_after = ctx.now.plus_ms(self.retry_backoff_ms());
         // Any error but a refusal before appending (a timeout, a leader change while the batch
         // waited for replication …) may hide a write, and a later clean refusal does not undo an
         // earlier attempt's write: the sequence stays unresolved until acknowledged or expired.
@@ -562,7 +568,7 @@ impl Producer {
                 producer: self.id,
                 tp,
             },
-            self.config.retry_backoff_ms,
+            self.retry_backoff_ms(),
         );
     }
 

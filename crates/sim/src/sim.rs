@@ -398,6 +398,14 @@ impl Sim {
                     );
                     return Err(CommandError::OutOfRange { what, value, max });
                 }
+                if *keys > MAX_PRODUCE_MANY {
+                    let (what, value) = ("keys".into(), u64::from(*keys));
+                    return Err(CommandError::OutOfRange {
+                        what,
+                        value,
+                        max: u64::from(MAX_PRODUCE_MANY),
+                    });
+                }
                 if *value_bytes > 1_000_000 {
                     let (what, value) = ("value_bytes".into(), u64::from(*value_bytes));
                     return Err(CommandError::OutOfRange {
@@ -579,7 +587,8 @@ impl Sim {
             } => {
                 let topic = self.catalog.id(&topic).expect("validated");
                 self.ledger.reserve(count as usize);
-                let key_ids: Vec<_> = (0..keys)
+                // Only the keys the records use are interned (at most `count` of them).
+                let key_ids: Vec<_> = (0..keys.min(count))
                     .map(|k| self.ledger.keys.intern(format!("key-{k}").as_bytes()))
                     .collect();
                 for i in 0..count as usize {

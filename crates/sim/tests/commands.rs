@@ -21,6 +21,8 @@ const MAX_BROKERS: u32 = 64;
 /// Steps and events one generated run may take (typical runs stay below a tenth of this).
 const STEP_BUDGET: u64 = 3_000_000;
 const EVENT_BUDGET: usize = 1_000_000;
+/// Steps at one simulated instant that count as a livelock (time must move on).
+const LIVELOCK_STEPS: u64 = 100_000;
 
 fn demo(brokers: u32) -> SimConfig {
     SimConfig {
@@ -383,7 +385,10 @@ fn producer_config() -> impl Strategy<Value = ProducerConfig> {
                 linger_ms: linger,
                 request_timeout_ms: rt,
                 delivery_timeout_ms: dt,
-                retries,
+                // A request timeout below the network latency with unlimited retries is a legal
+                // retry storm (every request times out, is retried 1 ms later and appended again)
+                // that only costs time: bound it.
+                retries: if rt < 100 { retries.min(5) } else { retries },
                 retry_backoff_ms: backoff,
                 max_in_flight_requests_per_connection: inflight,
                 keyless_partitioner: kp,
@@ -601,8 +606,20 @@ impl Run {
     /// flood) fails the case instead of exhausting memory.
     fn advance(&mut self, ms: u64) -> Result<(), TestCaseError> {
         let until = self.sim.now().plus_ms(ms);
+        let (mut instant, mut steps_at_instant) = (self.sim.now(), 0u64);
         while self.sim.next_due().is_some_and(|t| t <= until) {
             self.sim.step();
+            if self.sim.now() == instant {
+                steps_at_instant += 1;
+                prop_assert!(
+                    steps_at_instant <= LIVELOCK_STEPS,
+                    "livelock: {} steps at {} without time moving",
+                    steps_at_instant,
+                    instant
+                );
+            } else {
+                (instant, steps_at_instant) = (self.sim.now(), 0);
+            }
             if self.sim.steps().is_multiple_of(4_096) {
                 self.events.extend(self.sim.drain_events());
                 prop_assert!(

@@ -38,6 +38,10 @@ newtype!(
     ProducerId(u32)
 );
 newtype!(
+    /// A consumer client of the simulation (its index, from 0).
+    ConsumerId(u32)
+);
+newtype!(
     /// A produced record, followed by the ledger from send to commit or loss.
     RecordId(u64)
 );

@@ -57,7 +57,8 @@ pub use config::{Acks, CleanupPolicy, KeylessPartitioner, ProducerConfig, SimCon
 pub use error::{CommandError, ConfigError, KafkaError};
 pub use event::{AllowedBy, Event, EventKind, Invariant};
 pub use ids::{
-    BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicId, TopicPartition,
+    BrokerId, ConsumerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicId,
+    TopicPartition,
 };
 pub use scenario::{Scenario, ScenarioError};
 pub use sim::{MemoryStats, Sim};

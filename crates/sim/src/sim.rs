@@ -776,7 +776,35 @@ impl Sim {
 
     /// Read-only view of one partition: its committed registration and every replica's log.
     pub fn partition_view(&self, tp: TopicPartition) -> Option<crate::view::PartitionView> {
-        crate::view::partition_view(&self.controller, &self.brokers, tp)
+        crate::view::partition_view(&self.controller, &self.brokers, tp, usize::MAX)
+    }
+
+    /// Like [`Sim::partition_view`], but each replica lists only its last `window` records, so a
+    /// page can draw a long run without copying whole logs every frame.
+    pub fn partition_view_tail(
+        &self,
+        tp: TopicPartition,
+        window: usize,
+    ) -> Option<crate::view::PartitionView> {
+        crate::view::partition_view(&self.controller, &self.brokers, tp, window)
+    }
+
+    /// Every consumer group, ordered by `group.id` (empty until consumers exist).
+    pub fn group_views(&self) -> Vec<crate::view::GroupView> {
+        Vec::new()
+    }
+
+    /// Producer ids, in order.
+    pub fn producer_ids(&self) -> Vec<ProducerId> {
+        (0..self.producers.len() as u32).map(ProducerId).collect()
+    }
+
+    /// The controller's view of each broker: (id, process alive, fenced).
+    pub fn broker_states(&self) -> Vec<(BrokerId, bool, bool)> {
+        self.broker_ids()
+            .into_iter()
+            .map(|b| (b, self.broker_alive(b), self.broker_fenced(b)))
+            .collect()
     }
 
     /// The partitions of a topic, in order.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::broker::Broker;
 use crate::controller::Controller;
-use crate::ids::{BrokerId, LeaderEpoch, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, Offset, RecordId, TopicPartition};
 use crate::replication::Role;
 
 /// A replica's role as its broker sees it.
@@ -32,7 +32,7 @@ pub struct ReplicaView {
     pub high_watermark: Offset,
     /// Its log end offset.
     pub log_end_offset: Offset,
-    /// The records in its log, by offset (for drawing lanes).
+    /// The records in its log, by offset (for drawing lanes); only the last ones for a windowed view.
     pub records: Vec<(Offset, LeaderEpoch, RecordId)>,
 }
 
@@ -70,6 +70,7 @@ pub(crate) fn partition_view(
     controller: &Controller,
     brokers: &[Broker],
     tp: TopicPartition,
+    window: usize,
 ) -> Option<PartitionView> {
     let reg = controller.partitions.get(&tp)?;
     let replicas = reg
@@ -90,9 +91,7 @@ pub(crate) fn partition_view(
                     log_start_offset: r.log.log_start_offset(),
                     high_watermark: r.log.high_watermark(),
                     log_end_offset: r.log.log_end_offset(),
-                    records: r
-                        .log
-                        .entries()
+                    records: r.log.entries()[r.log.entries().len().saturating_sub(window)..]
                         .iter()
                         .map(|e| (e.offset, e.leader_epoch, e.record))
                         .collect(),
@@ -116,4 +115,55 @@ pub(crate) fn partition_view(
         assignment: reg.replicas.clone(),
         replicas,
     })
+}
+
+/// A consumer group as `kafka-consumer-groups --describe --state --members` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    /// The `group.id`.
+    pub group: String,
+    /// The coordinator's group state: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead.
+    pub state: String,
+    /// The generation id.
+    pub generation: i32,
+    /// The chosen assignor (`range`, `roundrobin`, `sticky`, `cooperative-sticky`), once chosen.
+    pub assignor: Option<String>,
+    /// The broker hosting the group's coordinator, if any broker leads its `__consumer_offsets` partition.
+    pub coordinator: Option<BrokerId>,
+    /// The group's consumers, as clients see themselves.
+    pub members: Vec<GroupMemberView>,
+    /// One row per partition of the subscribed topics.
+    pub lag: Vec<LagRow>,
+}
+
+/// One consumer of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMemberView {
+    /// The consumer client.
+    pub consumer: ConsumerId,
+    /// Its member id at the coordinator (empty before its first join).
+    pub member_id: String,
+    /// Whether its process runs (false after a crash or a stop).
+    pub alive: bool,
+    /// What the client is doing: "joining", "syncing", "stable", "stopped" …
+    pub client_state: String,
+    /// Partitions it owns now, sorted.
+    pub assigned: Vec<TopicPartition>,
+}
+
+/// One row of the lag table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LagRow {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// The group's committed offset (`CURRENT-OFFSET`), if any.
+    pub committed: Option<Offset>,
+    /// The partition's high watermark (`LOG-END-OFFSET` as consumers see it).
+    pub log_end_offset: Offset,
+    /// `LOG-END-OFFSET − CURRENT-OFFSET`, if there is a committed offset.
+    pub lag: Option<u64>,
+    /// The owning consumer's fetch position, if a member owns it.
+    pub position: Option<Offset>,
+    /// The owning consumer, if any.
+    pub owner: Option<ConsumerId>,
 }

@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
-use crate::ids::{BrokerId, ProducerId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, ProducerId, TopicPartition};
 use crate::message::Envelope;
 use crate::time::SimTime;
 
@@ -54,6 +54,27 @@ pub(crate) enum TimerKey {
         producer: ProducerId,
         tp: TopicPartition,
     },
+    /// A group coordinator timer (session, join, sync, initial delay), by the broker's token.
+    GroupTimer { broker: BrokerId, token: u64 },
+    /// An offset commit waiting for `__consumer_offsets` replication gives up.
+    OffsetCommitTimeout { broker: BrokerId, token: u64 },
+    /// A leader answers a parked consumer fetch that found nothing new.
+    ConsumerFetchWait {
+        leader: BrokerId,
+        tp: TopicPartition,
+        consumer: ConsumerId,
+    },
+    /// A consumer's heartbeat thread sends the next heartbeat (and checks `max.poll.interval.ms`).
+    ConsumerHeartbeat(ConsumerId),
+    /// A consumer's application finished processing the records of its last poll.
+    ConsumerProcessed(ConsumerId),
+    /// A consumer's request got no response within `request.timeout.ms`.
+    ConsumerRequestTimeout {
+        consumer: ConsumerId,
+        correlation: u64,
+    },
+    /// A consumer's application polls again (after a back-off, or for auto-commit).
+    ConsumerWake(ConsumerId),
 }
 
 /// A scheduled item.

@@ -11,6 +11,7 @@ use crate::agenda::TimerKey;
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{EventKind, Invariant};
+use crate::group_coordinator::{GroupCoordinator, OFFSETS_TOPIC};
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, TopicPartition};
 use crate::message::{FetchResult, Message, ProduceBatch};
 use crate::metadata::{MetadataImage, PartitionRegistration};
@@ -36,6 +37,8 @@ pub(crate) struct Broker {
     pub broker_epoch: Option<u64>,
     pub metadata_offset: u64,
     pub replicas: BTreeMap<TopicPartition, Replica>,
+    /// The group coordinator for the groups whose `__consumer_offsets` partition it leads.
+    pub coordinator: GroupCoordinator,
     next_session: u64,
 }
 
@@ -47,6 +50,7 @@ impl Broker {
             broker_epoch: None,
             metadata_offset: 0,
             replicas: BTreeMap::new(),
+            coordinator: GroupCoordinator::default(),
             next_session: 0,
         }
     }
@@ -84,6 +88,8 @@ impl Broker {
             replica.role = Role::Offline;
             replica.registration = None;
         }
+        // The coordinator's groups, cached offsets and waiting commits live in memory only.
+        self.coordinator = GroupCoordinator::default();
         for key in [
             TimerKey::BrokerHeartbeat(self.id),
             TimerKey::IsrExpiration(self.id),
@@ -125,6 +131,43 @@ impl Broker {
                 producer,
                 batch,
             } => self.on_produce(ctx, from, request, tp, acks, producer, &batch),
+            Message::GroupRequest {
+                group,
+                correlation,
+                request,
+            } => {
+                if let NodeId::Consumer(c) = from {
+                    self.on_group_request(ctx, c, group, correlation, request);
+                }
+            }
+            Message::ConsumerFetchRequest {
+                tp,
+                fetch_offset,
+                max_bytes,
+                max_wait_ms,
+                correlation,
+            } => {
+                if let NodeId::Consumer(c) = from {
+                    self.on_consumer_fetch(
+                        ctx,
+                        c,
+                        tp,
+                        fetch_offset,
+                        max_bytes,
+                        max_wait_ms,
+                        correlation,
+                    );
+                }
+            }
+            Message::ListOffsetsRequest {
+                tp,
+                earliest,
+                correlation,
+            } => {
+                if let NodeId::Consumer(c) = from {
+                    self.on_list_offsets(ctx, c, tp, earliest, correlation);
+                }
+            }
             Message::FetchRequest {
                 tp,
                 fetch_offset,
@@ -174,6 +217,11 @@ impl Broker {
             TimerKey::DelayedProduce {
                 producer, request, ..
             } => self.expire_delayed_produce(ctx, producer, request),
+            TimerKey::GroupTimer { token, .. } => self.on_group_timer(ctx, token),
+            TimerKey::OffsetCommitTimeout { token, .. } => self.expire_offset_commit(ctx, token),
+            TimerKey::ConsumerFetchWait { tp, consumer, .. } => {
+                self.answer_parked_consumer_fetches(ctx, tp, Some(consumer))
+            }
             _ => {}
         }
     }
@@ -260,6 +308,9 @@ impl Broker {
         let mut state = LeaderState::new(me, &reg, leo, ctx.now);
         state.producers = rebuild_producer_state(&replica.log, ctx);
         replica.role = Role::Leader(Box::new(state));
+        if ctx.catalog.id(OFFSETS_TOPIC) == Some(tp.topic) {
+            self.load_offsets(ctx, tp);
+        }
         self.maybe_increment_high_watermark(ctx, tp);
     }
 
@@ -276,6 +327,10 @@ impl Broker {
             &mut replica.role,
             Role::Follower(FollowerState { leader, session }),
         ) {
+            self.fail_parked_consumer_fetches(ctx, tp, old.parked_consumer_fetches);
+            if ctx.catalog.id(OFFSETS_TOPIC) == Some(tp.topic) {
+                self.unload_offsets_partition(ctx, tp);
+            }
             for d in old.delayed_produces {
                 ctx.cancel_timer(TimerKey::DelayedProduce {
                     leader: self.id,
@@ -548,23 +603,38 @@ impl Broker {
         }
     }
 
-    /// `maybeIncrementLeaderHW`, then completes the produces the new HW satisfies.
+    /// `maybeIncrementLeaderHW`, then completes what the new HW satisfies: produces, consumer
+    /// fetches, offset commits.
     pub(crate) fn maybe_increment_high_watermark(&mut self, ctx: &mut Ctx<'_>, tp: TopicPartition) {
+        if let Some(hw) = self.increment_high_watermark(ctx, tp) {
+            self.answer_parked_consumer_fetches(ctx, tp, None);
+            self.complete_offset_commits(ctx, tp, hw);
+        }
+    }
+
+    /// After a leader appended to `tp`: move the HW and wake the fetches parked on it.
+    pub(crate) fn on_leader_append(&mut self, ctx: &mut Ctx<'_>, tp: TopicPartition) {
+        self.maybe_increment_high_watermark(ctx, tp);
+        self.answer_parked_fetch(ctx, tp, None);
+    }
+
+    /// The HW rule and the produces it completes; the new HW if it moved.
+    fn increment_high_watermark(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+    ) -> Option<Offset> {
         let me = self.id;
         let min_isr = ctx.catalog.effective_min_isr(tp.topic);
-        let Some(replica) = self.replicas.get_mut(&tp) else {
-            return;
-        };
+        let replica = self.replicas.get_mut(&tp)?;
         let leo = replica.log.log_end_offset();
         let old_hw = replica.log.high_watermark();
         let Role::Leader(leader) = &mut replica.role else {
-            return;
+            return None;
         };
-        let Some(candidate) = leader.high_watermark_candidate(leo, min_isr) else {
-            return;
-        };
+        let candidate = leader.high_watermark_candidate(leo, min_isr)?;
         if candidate <= old_hw {
-            return;
+            return None;
         }
         let hw = replica.log.set_high_watermark(candidate);
         for e in replica
@@ -609,6 +679,7 @@ impl Broker {
             ctx.send(NodeId::Broker(me), NodeId::Producer(d.producer), msg);
         }
         crate::invariants::check_agreement(ctx, me, replica);
+        Some(hw)
     }
 
     #[allow(clippy::too_many_arguments)]

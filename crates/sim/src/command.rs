@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Acks, ProducerConfig, TopicConfig};
+use crate::config::{Acks, ConsumerConfig, ProducerConfig, TopicConfig};
 use crate::time::SimTime;
 
 /// A node named in a link command.
@@ -16,6 +16,8 @@ pub enum NodeRef {
     Broker(u32),
     /// A producer by id.
     Producer(u32),
+    /// A consumer by id.
+    Consumer(u32),
 }
 
 /// A user command. Names are imperative; their effects show up as events.
@@ -89,6 +91,20 @@ pub enum Command {
     },
     /// Move leadership back to the preferred replica wherever it is in the ISR.
     ElectPreferredLeaders,
+    /// Start a consumer in group `group` subscribed to `topics` (with its own configuration, or
+    /// the default one). The first consumer creates `__consumer_offsets`.
+    AddConsumer {
+        group: String,
+        topics: Vec<String>,
+        #[serde(default)]
+        config: Option<ConsumerConfig>,
+    },
+    /// Close a consumer gracefully: finish the batch, commit as it commits, send LeaveGroup.
+    StopConsumer { consumer: u32 },
+    /// Kill a consumer's process: no commit, no LeaveGroup; its group notices after `session.timeout.ms`.
+    CrashConsumer { consumer: u32 },
+    /// Start a stopped or crashed consumer again (same group, subscription and configuration).
+    RestartConsumer { consumer: u32 },
 }
 
 fn default_value_bytes() -> u32 {

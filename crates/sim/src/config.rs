@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod consumer;
+pub use consumer::{AutoOffsetReset, CommitMode, ConsumerConfig};
+
 use crate::error::ConfigError;
 
 /// The producer's `acks` setting.
@@ -120,6 +123,16 @@ pub struct BrokerConfig {
     /// How often retention runs on every log.
     #[serde(rename = "log.retention.check.interval.ms")]
     pub log_retention_check_interval_ms: u64,
+    /// Partitions of `__consumer_offsets` (a group's coordinator leads partition
+    /// `abs(groupId.hashCode()) % offsets.topic.num.partitions`).
+    #[serde(rename = "offsets.topic.num.partitions")]
+    pub offsets_topic_num_partitions: u32,
+    /// Replication factor of `__consumer_offsets` (capped at the brokers alive when it is created).
+    #[serde(rename = "offsets.topic.replication.factor")]
+    pub offsets_topic_replication_factor: u32,
+    /// How long an offset commit may wait for `__consumer_offsets` replication.
+    #[serde(rename = "offsets.commit.timeout.ms")]
+    pub offsets_commit_timeout_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -135,6 +148,9 @@ impl Default for BrokerConfig {
             auto_leader_rebalance_enable: true,
             leader_imbalance_check_interval_seconds: 300,
             log_retention_check_interval_ms: 300_000,
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
+            offsets_commit_timeout_ms: 5_000,
         }
     }
 }
@@ -252,6 +268,10 @@ pub struct SimConfig {
     pub broker: BrokerConfig,
     /// Settings of producers created without their own.
     pub producer: ProducerConfig,
+    /// Settings of consumers created without their own.
+    pub consumer: ConsumerConfig,
+    /// The group coordinator's settings (`group.*` broker configs).
+    pub group_coordinator: crate::group::GroupConfig,
 }
 
 impl Default for SimConfig {
@@ -261,6 +281,8 @@ impl Default for SimConfig {
             network: NetworkConfig::default(),
             broker: BrokerConfig::default(),
             producer: ProducerConfig::default(),
+            consumer: ConsumerConfig::default(),
+            group_coordinator: crate::group::GroupConfig::default(),
         }
     }
 }
@@ -286,7 +308,13 @@ impl SimConfig {
                 replica_lag_time_max_ms: 5_000,
                 leader_imbalance_check_interval_seconds: 30,
                 log_retention_check_interval_ms: 5_000,
+                offsets_topic_num_partitions: 3,
                 ..d.broker
+            },
+            consumer: ConsumerConfig::demo_timing(),
+            group_coordinator: crate::group::GroupConfig {
+                group_initial_rebalance_delay_ms: 1_000,
+                ..crate::group::GroupConfig::default()
             },
             producer: ProducerConfig {
                 request_timeout_ms: 5_000,
@@ -344,7 +372,24 @@ impl SimConfig {
                 "at most 60000 ms",
             ));
         }
-        self.producer.validate()
+        positive(
+            "offsets.topic.num.partitions",
+            u64::from(b.offsets_topic_num_partitions),
+        )?;
+        if b.offsets_topic_num_partitions > 1_000 {
+            return Err(ConfigError::new(
+                "offsets.topic.num.partitions",
+                b.offsets_topic_num_partitions,
+                "at most 1000",
+            ));
+        }
+        positive(
+            "offsets.topic.replication.factor",
+            u64::from(b.offsets_topic_replication_factor),
+        )?;
+        positive("offsets.commit.timeout.ms", b.offsets_commit_timeout_ms)?;
+        self.producer.validate()?;
+        self.consumer.validate()
     }
 }
 

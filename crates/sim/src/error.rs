@@ -106,6 +106,30 @@ pub enum CommandError {
         /// The topic.
         topic: String,
     },
+    /// No consumer has this id.
+    UnknownConsumer {
+        /// The id asked for.
+        consumer: u32,
+    },
+    /// The consumer is already stopped or crashed.
+    ConsumerNotRunning {
+        /// The consumer.
+        consumer: u32,
+    },
+    /// The consumer is running.
+    ConsumerAlreadyRunning {
+        /// The consumer.
+        consumer: u32,
+    },
+    /// A `group.id` must be 1 to 255 characters.
+    InvalidGroupId {
+        /// The id given.
+        group: String,
+    },
+    /// A consumer must subscribe to at least one topic.
+    NoTopics,
+    /// No broker is registered yet, so `__consumer_offsets` cannot be created.
+    NoBrokersAvailable,
     /// A count or size is out of the range the simulation supports.
     OutOfRange {
         /// What was out of range.
@@ -164,6 +188,19 @@ impl fmt::Display for CommandError {
                     "compacted topic {topic:?} cannot accept a record without a key"
                 )
             }
+            UnknownConsumer { consumer } => write!(f, "no consumer {consumer}"),
+            ConsumerNotRunning { consumer } => write!(f, "consumer {consumer} is not running"),
+            ConsumerAlreadyRunning { consumer } => {
+                write!(f, "consumer {consumer} is already running")
+            }
+            InvalidGroupId { group } => {
+                write!(f, "invalid group.id {group:?}: use 1-255 characters")
+            }
+            NoTopics => write!(f, "a consumer must subscribe to at least one topic"),
+            NoBrokersAvailable => write!(
+                f,
+                "no broker is available yet to host __consumer_offsets (wait for registration)"
+            ),
             OutOfRange { what, value, max } => {
                 write!(f, "{what} = {value} is out of range (max {max})")
             }

@@ -4,10 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Acks;
+use crate::config::AutoOffsetReset;
 use crate::error::KafkaError;
+use crate::group::{GroupError, GroupEvent};
 use crate::ids::{
-    BrokerId, CommandId, EventId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicId,
-    TopicPartition,
+    BrokerId, CommandId, ConsumerId, EventId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId,
+    TopicId, TopicPartition,
 };
 use crate::time::SimTime;
 
@@ -59,6 +61,12 @@ pub enum Invariant {
     ReplicasAgreeBelowHighWatermark,
     /// An acknowledged record stays on at least one replica.
     NoAckedRecordLost,
+    /// Within one generation of a group, no partition is owned by two consumers.
+    SingleOwnerPerGeneration,
+    /// A consumer processes only partitions it owns (not after revoking them).
+    ProcessesOnlyOwnedPartitions,
+    /// Within a generation, a consumer's position on a partition only moves forward.
+    PositionsMonotonic,
 }
 
 /// The configuration that makes a broken guarantee expected rather than a bug.
@@ -215,6 +223,102 @@ pub enum EventKind {
     },
     /// A producer client was added.
     ProducerAdded { producer: ProducerId },
+    /// A consumer client was added to a group.
+    ConsumerAdded {
+        consumer: ConsumerId,
+        group: String,
+        topics: Vec<String>,
+    },
+    /// A consumer closed: it committed (if it commits) and sent LeaveGroup.
+    ConsumerStopped { consumer: ConsumerId },
+    /// A consumer's process died: no LeaveGroup; the coordinator notices after `session.timeout.ms`.
+    ConsumerCrashed { consumer: ConsumerId },
+    /// A consumer gave up for good (a fatal error, as an application would stop on the exception).
+    ConsumerFailed {
+        consumer: ConsumerId,
+        reason: String,
+    },
+    /// A stopped or crashed consumer started again (a new member unless static).
+    ConsumerRestarted { consumer: ConsumerId },
+    /// A consumer found its group's coordinator: the leader of the group's `__consumer_offsets` partition.
+    CoordinatorFound {
+        consumer: ConsumerId,
+        group: String,
+        broker: BrokerId,
+        offsets_partition: u32,
+    },
+    /// A consumer lost its coordinator (no answer, or NOT_COORDINATOR) and will look again.
+    CoordinatorLost {
+        consumer: ConsumerId,
+        group: String,
+        broker: BrokerId,
+    },
+    /// Something happened in a group, as its coordinator saw it.
+    Group {
+        group: String,
+        broker: BrokerId,
+        event: GroupEvent,
+    },
+    /// A consumer sent JoinGroup (it must rejoin: first join, rebalance, or error).
+    JoinGroupSent {
+        consumer: ConsumerId,
+        group: String,
+        generation: i32,
+    },
+    /// A consumer took on partitions after SyncGroup; `assigned` is everything it owns now.
+    PartitionsAssigned {
+        consumer: ConsumerId,
+        group: String,
+        generation: i32,
+        added: Vec<TopicPartition>,
+        assigned: Vec<TopicPartition>,
+    },
+    /// A consumer gave up partitions: revoked in a rebalance, or `lost` (its membership was gone).
+    PartitionsRevoked {
+        consumer: ConsumerId,
+        group: String,
+        revoked: Vec<TopicPartition>,
+        lost: bool,
+    },
+    /// A consumer's position on a partition was set: from the group's committed offset, or by
+    /// `auto.offset.reset` when there was none (or it was out of range).
+    PositionInitialized {
+        consumer: ConsumerId,
+        tp: TopicPartition,
+        offset: Offset,
+        reset: Option<AutoOffsetReset>,
+    },
+    /// A consumer processed records of one partition (`redelivered` of them this group had processed before).
+    RecordsProcessed {
+        consumer: ConsumerId,
+        group: String,
+        tp: TopicPartition,
+        first_offset: Offset,
+        count: u32,
+        redelivered: u32,
+    },
+    /// A group's position moved past committed records it never processed (at-most-once, a reset).
+    RecordsSkipped {
+        group: String,
+        tp: TopicPartition,
+        from: Offset,
+        to: Offset,
+        count: u64,
+    },
+    /// The coordinator accepted a consumer's offsets (replicated in `__consumer_offsets`).
+    OffsetsCommitted {
+        consumer: ConsumerId,
+        group: String,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    /// An offset commit failed.
+    OffsetCommitFailed {
+        consumer: ConsumerId,
+        group: String,
+        error: GroupError,
+    },
+    /// A consumer did not poll within `max.poll.interval.ms` and left its group.
+    PollTimeoutExpired { consumer: ConsumerId, group: String },
     /// A guarantee broke; `allowed_by` names the configuration that permits it, if any.
     InvariantViolated {
         invariant: Invariant,

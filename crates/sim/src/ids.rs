@@ -80,6 +80,8 @@ pub enum NodeId {
     Broker(BrokerId),
     /// A producer client.
     Producer(ProducerId),
+    /// A consumer client.
+    Consumer(ConsumerId),
 }
 
 impl fmt::Display for NodeId {
@@ -88,6 +90,7 @@ impl fmt::Display for NodeId {
             NodeId::Controller => write!(f, "controller"),
             NodeId::Broker(b) => write!(f, "broker {b}"),
             NodeId::Producer(p) => write!(f, "producer {p}"),
+            NodeId::Consumer(c) => write!(f, "consumer {c}"),
         }
     }
 }

@@ -6,9 +6,10 @@
 //! an unclean leader election.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use crate::event::{AllowedBy, EventKind, Invariant};
-use crate::ids::{BrokerId, RecordId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, RecordId, TopicPartition};
 use crate::node::Ctx;
 use crate::replication::Replica;
 
@@ -20,6 +21,11 @@ const UNKNOWN: RecordId = RecordId(u64::MAX);
 pub(crate) struct Checker {
     history: BTreeMap<TopicPartition, Vec<RecordId>>,
     unclean: BTreeSet<TopicPartition>,
+    /// Owner of each partition per (group, incarnation, generation).
+    owners: BTreeMap<(Rc<str>, u32, i32, TopicPartition), ConsumerId>,
+    /// Per (group, partition): offsets below this were checked for skips.
+    skip_checked: BTreeMap<(Rc<str>, TopicPartition), crate::ids::Offset>,
+    group_incarnations: u32,
 }
 
 impl Checker {
@@ -83,4 +89,62 @@ pub(crate) fn check_agreement(ctx: &mut Ctx<'_>, broker: BrokerId, replica: &mut
             allowed_by,
         });
     }
+}
+
+impl Checker {
+    /// A fresh number for a group newly hosted by a coordinator (generations restart with it).
+    pub fn next_group_incarnation(&mut self) -> u32 {
+        self.group_incarnations += 1;
+        self.group_incarnations
+    }
+}
+
+/// Records that `consumer` owns `tp` in (group, incarnation, generation); returns the other
+/// consumer that already owned it in that generation, if any (a broken `SingleOwnerPerGeneration`).
+pub(crate) fn note_owner(
+    ctx: &mut Ctx<'_>,
+    group: &Rc<str>,
+    generation: (u32, i32),
+    tp: TopicPartition,
+    consumer: ConsumerId,
+) -> Option<ConsumerId> {
+    let key = (group.clone(), generation.0, generation.1, tp);
+    match ctx.checker.owners.get(&key) {
+        Some(other) if *other != consumer => Some(*other),
+        Some(_) => None,
+        None => {
+            ctx.checker.owners.insert(key, consumer);
+            None
+        }
+    }
+}
+
+/// A consumer of `group` starts reading `tp` at `position`: committed records between where the
+/// group's reading of `tp` had got to and `position` that the group never processed are skipped.
+/// Returns (from, to, count) when some were.
+pub(crate) fn check_skips(
+    ctx: &mut Ctx<'_>,
+    group: &Rc<str>,
+    tp: TopicPartition,
+    position: crate::ids::Offset,
+) -> Option<(crate::ids::Offset, crate::ids::Offset, u64)> {
+    let key = (group.clone(), tp);
+    let Some(&from) = ctx.checker.skip_checked.get(&key) else {
+        // The group's first position on this partition: nothing before it was meant for it.
+        ctx.checker.skip_checked.insert(key, position);
+        return None;
+    };
+    if position <= from {
+        return None;
+    }
+    ctx.checker.skip_checked.insert(key, position);
+    let history = ctx.checker.history.get(&tp)?;
+    let end = (position.0 as usize).min(history.len());
+    let count = history
+        .get(from.0 as usize..end)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|r| **r != UNKNOWN && ctx.ledger.times_processed(group, **r) == 0)
+        .count() as u64;
+    (count > 0).then_some((from, position, count))
 }

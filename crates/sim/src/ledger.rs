@@ -33,6 +33,19 @@ pub enum Value {
     },
     /// A null value: a delete marker for compaction.
     Tombstone,
+    /// An `__consumer_offsets` record: a group's committed offset for one partition.
+    OffsetCommit(Box<OffsetCommitValue>),
+}
+
+/// The payload of an offset commit record (Kafka's `OffsetCommitKey` + `OffsetCommitValue`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCommitValue {
+    /// The group.
+    pub group: std::rc::Rc<str>,
+    /// The committed partition.
+    pub tp: TopicPartition,
+    /// The next offset to consume.
+    pub offset: Offset,
 }
 
 impl Value {
@@ -42,6 +55,7 @@ impl Value {
             Value::Bytes(b) => b.len() as u32,
             Value::Synthetic { len } => *len,
             Value::Tombstone => 0,
+            Value::OffsetCommit(_) => 24,
         }
     }
     /// Whether the value is empty or a tombstone.
@@ -101,6 +115,13 @@ pub struct LedgerRecord {
     pub lost: Option<LossCause>,
 }
 
+impl LedgerRecord {
+    /// Whether the record is the cluster's own (an offset commit in `__consumer_offsets`).
+    pub fn is_internal(&self) -> bool {
+        matches!(self.value, Value::OffsetCommit(_))
+    }
+}
+
 /// Totals over the ledger.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerCounts {
@@ -116,6 +137,26 @@ pub struct LedgerCounts {
     pub lost: u64,
     /// Records committed at more than one offset (retries without idempotence).
     pub duplicates: u64,
+}
+
+/// What one consumer group did with the records (Jepsen's duplicate and poll-skip, per group).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumptionCounts {
+    /// Distinct records the group processed at least once.
+    pub processed: u64,
+    /// Records handed to the application, repeats included.
+    pub deliveries: u64,
+    /// Deliveries of records the group had already processed (at-least-once duplicates).
+    pub redelivered: u64,
+    /// Committed records the group's position moved past without processing them.
+    pub skipped: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct GroupConsumption {
+    /// Times processed, by record id (saturating).
+    processed: Vec<u8>,
+    counts: ConsumptionCounts,
 }
 
 /// Interned keys with their murmur2 hash, computed once.
@@ -154,6 +195,8 @@ pub struct Ledger {
     /// The interned keys.
     pub keys: Keys,
     counts: LedgerCounts,
+    internal_counts: LedgerCounts,
+    consumption: BTreeMap<std::rc::Rc<str>, GroupConsumption>,
 }
 
 /// A loss the ledger detected; the caller turns it into events.
@@ -168,8 +211,10 @@ impl Ledger {
     /// Creates a record and returns its id.
     pub(crate) fn create(&mut self, record: LedgerRecord) -> RecordId {
         let id = RecordId(self.records.len() as u64);
+        if !record.is_internal() {
+            self.counts.sent += 1;
+        }
         self.records.push(record);
-        self.counts.sent += 1;
         id
     }
 
@@ -197,9 +242,70 @@ impl Ledger {
         self.records.capacity()
     }
 
-    /// Totals.
+    /// Totals over the records producers sent (internal `__consumer_offsets` records excluded).
     pub fn counts(&self) -> LedgerCounts {
         self.counts
+    }
+
+    /// Totals over the internal `__consumer_offsets` records (offset commits).
+    pub fn internal_counts(&self) -> LedgerCounts {
+        self.internal_counts
+    }
+
+    /// A consumer of `group` processed record `id`; returns how many times the group had
+    /// processed it before (more than 0: a redelivery, Jepsen's duplicate).
+    pub(crate) fn on_processed(&mut self, group: &str, id: RecordId) -> u8 {
+        let c = match self.consumption.get_mut(group) {
+            Some(c) => c,
+            None => self.consumption.entry(group.into()).or_default(),
+        };
+        let i = id.0 as usize;
+        if c.processed.len() <= i {
+            c.processed.resize(i + 1, 0);
+        }
+        let before = c.processed[i];
+        c.processed[i] = before.saturating_add(1);
+        c.counts.deliveries += 1;
+        if before == 0 {
+            c.counts.processed += 1;
+        } else {
+            c.counts.redelivered += 1;
+        }
+        before
+    }
+
+    /// How many times `group` processed record `id`.
+    pub fn times_processed(&self, group: &str, id: RecordId) -> u8 {
+        self.consumption
+            .get(group)
+            .and_then(|c| c.processed.get(id.0 as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `group` moved past `count` committed records it never processed.
+    pub(crate) fn on_skipped(&mut self, group: &str, count: u64) {
+        let c = match self.consumption.get_mut(group) {
+            Some(c) => c,
+            None => self.consumption.entry(group.into()).or_default(),
+        };
+        c.counts.skipped += count;
+    }
+
+    /// What `group` did with the records so far.
+    pub fn consumption_counts(&self, group: &str) -> ConsumptionCounts {
+        self.consumption
+            .get(group)
+            .map(|c| c.counts)
+            .unwrap_or_default()
+    }
+
+    /// Bytes held by the per-group consumption tallies.
+    pub fn consumption_bytes(&self) -> usize {
+        self.consumption
+            .values()
+            .map(|c| c.processed.capacity())
+            .sum()
     }
 
     /// A replica appended the record (as leader if `as_leader`).
@@ -215,17 +321,22 @@ impl Ledger {
     /// A leader's high watermark passed the record at `offset`. Committed at a second offset, it
     /// is a duplicate: consumers will read it twice.
     pub(crate) fn on_committed(&mut self, id: RecordId, offset: Offset) {
-        let r = self.rec(id);
+        let r = &mut self.records[id.0 as usize];
+        let counts = if r.is_internal() {
+            &mut self.internal_counts
+        } else {
+            &mut self.counts
+        };
         match r.committed_offset {
             None => {
                 r.committed = true;
                 r.committed_offset = Some(offset);
-                self.counts.committed += 1;
+                counts.committed += 1;
             }
             Some(first) if first != offset => {
                 r.committed_offset = Some(offset.max(first));
                 if offset > first {
-                    self.counts.duplicates += 1;
+                    counts.duplicates += 1;
                 }
             }
             Some(_) => {}
@@ -268,7 +379,11 @@ impl Ledger {
             LossCause::Truncated
         });
         let tp = r.tp;
-        self.counts.lost += 1;
+        if r.is_internal() {
+            self.internal_counts.lost += 1;
+        } else {
+            self.counts.lost += 1;
+        }
         Some(Loss {
             record: id,
             tp,
@@ -293,14 +408,19 @@ impl Ledger {
 
     /// The producer learned the outcome of the send.
     pub(crate) fn on_outcome(&mut self, id: RecordId, outcome: Outcome) {
-        let r = self.rec(id);
+        let r = &mut self.records[id.0 as usize];
         if r.outcome != Outcome::Pending {
             return;
         }
         r.outcome = outcome;
+        let counts = if r.is_internal() {
+            &mut self.internal_counts
+        } else {
+            &mut self.counts
+        };
         match outcome {
-            Outcome::Acked { .. } => self.counts.acked += 1,
-            Outcome::Failed(_) => self.counts.failed += 1,
+            Outcome::Acked { .. } => counts.acked += 1,
+            Outcome::Failed(_) => counts.failed += 1,
             Outcome::Pending => {}
         }
     }

@@ -26,10 +26,13 @@ pub mod assignor;
 mod broker;
 pub mod command;
 pub mod config;
+mod consumer;
+mod consumer_fetch;
 pub mod controller;
 pub mod error;
 pub mod event;
 pub mod group;
+pub mod group_coordinator;
 pub mod ids;
 mod invariants;
 pub mod leader_epoch_cache;
@@ -53,7 +56,10 @@ pub mod topic;
 pub mod view;
 
 pub use command::{Command, NodeRef, TimedCommand};
-pub use config::{Acks, CleanupPolicy, KeylessPartitioner, ProducerConfig, SimConfig, TopicConfig};
+pub use config::{
+    Acks, AutoOffsetReset, CleanupPolicy, CommitMode, ConsumerConfig, KeylessPartitioner,
+    ProducerConfig, SimConfig, TopicConfig,
+};
 pub use error::{CommandError, ConfigError, KafkaError};
 pub use event::{AllowedBy, Event, EventKind, Invariant};
 pub use ids::{

@@ -3,6 +3,8 @@
 
 use crate::config::Acks;
 use crate::error::KafkaError;
+use crate::group::{GroupError, GroupResponse};
+use crate::group_coordinator::GroupRequest;
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicPartition};
 use crate::metadata::{MetadataImage, PartitionRegistration};
 use crate::partition_log::LogEntry;
@@ -111,4 +113,61 @@ pub(crate) enum Message {
         session: u64,
         result: FetchResult,
     },
+    /// A consumer's request to its group coordinator.
+    GroupRequest {
+        group: std::rc::Rc<str>,
+        correlation: u64,
+        request: GroupRequest,
+    },
+    /// The coordinator's answer.
+    GroupResponse {
+        correlation: u64,
+        /// Which hosting of the group answered (a group re-created on another coordinator starts
+        /// its generations again; the invariant checker tells them apart by this).
+        incarnation: u32,
+        response: GroupResponse,
+    },
+    /// The coordinator's answer to an OffsetFetch: each partition's committed offset, if any.
+    OffsetFetchResponse {
+        correlation: u64,
+        error: Option<GroupError>,
+        offsets: Vec<(TopicPartition, Option<Offset>)>,
+    },
+    /// A consumer reads a partition from its leader, below the high watermark.
+    ConsumerFetchRequest {
+        tp: TopicPartition,
+        fetch_offset: Offset,
+        /// `max.partition.fetch.bytes`: at least one record is returned whatever its size.
+        max_bytes: u32,
+        /// `fetch.max.wait.ms`: how long the leader may hold the fetch when there is nothing to read.
+        max_wait_ms: u64,
+        correlation: u64,
+    },
+    ConsumerFetchResponse {
+        tp: TopicPartition,
+        correlation: u64,
+        result: ConsumerFetchResult,
+    },
+    /// `ListOffsets` for `auto.offset.reset`: the log start (earliest) or the high watermark (latest).
+    ListOffsetsRequest {
+        tp: TopicPartition,
+        earliest: bool,
+        correlation: u64,
+    },
+    ListOffsetsResponse {
+        tp: TopicPartition,
+        correlation: u64,
+        result: Result<Offset, KafkaError>,
+    },
+}
+
+/// The answer to a consumer's fetch.
+#[derive(Clone, Debug)]
+pub(crate) enum ConsumerFetchResult {
+    /// Records from the fetch offset, below the high watermark (maybe none).
+    Records(Vec<(Offset, RecordId)>),
+    /// The fetch offset is outside the log: below its start or past its end.
+    OffsetOutOfRange,
+    /// Not the leader (`NOT_LEADER_OR_FOLLOWER`): refresh metadata and retry.
+    NotLeader,
 }

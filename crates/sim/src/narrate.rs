@@ -7,6 +7,8 @@ use crate::ids::{BrokerId, NodeId, Offset, RecordId, TopicId, TopicPartition};
 use crate::ledger::{Outcome, Value};
 use crate::sim::Sim;
 
+mod consumer_groups;
+
 /// The sentence for `event`, with names, keys and values looked up in `sim` (the run that emitted
 /// it, now or later). It starts in lower case without a final period. User-typed text (topic
 /// names, keys, values) appears verbatim in double quotes: render it as text, never as HTML.
@@ -15,6 +17,23 @@ pub fn sentence(event: &Event, sim: &Sim) -> String {
     let records = |n: u32| plural(u64::from(n), "record");
     let cause = event.cause;
     match &event.kind {
+        EventKind::ConsumerAdded { .. }
+        | EventKind::ConsumerStopped { .. }
+        | EventKind::ConsumerCrashed { .. }
+        | EventKind::ConsumerFailed { .. }
+        | EventKind::ConsumerRestarted { .. }
+        | EventKind::CoordinatorFound { .. }
+        | EventKind::CoordinatorLost { .. }
+        | EventKind::Group { .. }
+        | EventKind::JoinGroupSent { .. }
+        | EventKind::PartitionsAssigned { .. }
+        | EventKind::PartitionsRevoked { .. }
+        | EventKind::PositionInitialized { .. }
+        | EventKind::RecordsProcessed { .. }
+        | EventKind::RecordsSkipped { .. }
+        | EventKind::OffsetsCommitted { .. }
+        | EventKind::OffsetCommitFailed { .. }
+        | EventKind::PollTimeoutExpired { .. } => consumer_groups::sentence(&event.kind, sim),
         EventKind::TopicCreated {
             name,
             partitions,
@@ -349,6 +368,13 @@ pub fn sentence(event: &Event, sim: &Sim) -> String {
                     "replicas hold the same records below the high watermark"
                 }
                 Invariant::NoAckedRecordLost => "an acknowledged record is never lost",
+                Invariant::SingleOwnerPerGeneration => {
+                    "within a generation, a partition has one owner in a group"
+                }
+                Invariant::ProcessesOnlyOwnedPartitions => {
+                    "a consumer processes only partitions it owns"
+                }
+                Invariant::PositionsMonotonic => "a consumer's position only moves forward",
             };
             let verdict = match allowed {
                 Some(a) => allowed_by(*a),
@@ -538,6 +564,12 @@ fn record_phrase(sim: &Sim, id: RecordId) -> String {
         Value::Bytes(b) => format!("value \"{}\"", String::from_utf8_lossy(b)),
         Value::Synthetic { len } => format!("a {len}-byte value"),
         Value::Tombstone => "a null value (a tombstone)".to_string(),
+        Value::OffsetCommit(v) => format!(
+            "group \"{}\"'s committed offset {} for {}",
+            v.group,
+            v.offset,
+            sim.tp_name(v.tp)
+        ),
     };
     format!("record {id} ({key}, {value})")
 }

@@ -14,11 +14,13 @@ use crate::rng::SimRng;
 use crate::time::SimTime;
 use crate::topic::Catalog;
 
-/// Liveness and incarnation of every node that can die (brokers).
+/// Liveness and incarnation of every node that can die (brokers, consumers).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Liveness {
     /// Per broker (index = id − 1): (alive, incarnation).
     pub brokers: Vec<(bool, u32)>,
+    /// Per consumer (index = id): (alive, incarnation).
+    pub consumers: Vec<(bool, u32)>,
 }
 
 impl Liveness {
@@ -27,6 +29,11 @@ impl Liveness {
             NodeId::Broker(BrokerId(b)) => self
                 .brokers
                 .get((b as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or((false, 0)),
+            NodeId::Consumer(c) => self
+                .consumers
+                .get(c.0 as usize)
                 .copied()
                 .unwrap_or((false, 0)),
             NodeId::Controller | NodeId::Producer(_) => (true, 0),

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::Acks;
-use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, Offset, ProducerId, TopicPartition};
 use crate::metadata::PartitionRegistration;
 use crate::partition_log::PartitionLog;
 use crate::time::SimTime;
@@ -33,6 +33,16 @@ pub(crate) struct ParkedFetch {
     pub follower: BrokerId,
     pub session: u64,
     pub fetch_offset: Offset,
+}
+
+/// A consumer fetch held by the leader until records reach the high watermark or
+/// `fetch.max.wait.ms` passes.
+#[derive(Clone, Debug)]
+pub(crate) struct ParkedConsumerFetch {
+    pub consumer: ConsumerId,
+    pub correlation: u64,
+    pub fetch_offset: Offset,
+    pub max_bytes: u32,
 }
 
 /// An `acks=all` produce waiting for the HW to pass its last record (Kafka's `DelayedProduce`).
@@ -69,6 +79,7 @@ pub(crate) struct LeaderState {
     pub followers: Vec<FollowerFetchState>,
     pub epoch_start_offset: Offset,
     pub parked_fetches: Vec<ParkedFetch>,
+    pub parked_consumer_fetches: Vec<ParkedConsumerFetch>,
     pub delayed_produces: Vec<DelayedProduce>,
     pub producers: BTreeMap<ProducerId, ProducerStateEntry>,
 }
@@ -157,6 +168,7 @@ impl LeaderState {
             followers,
             epoch_start_offset: leo,
             parked_fetches: Vec::new(),
+            parked_consumer_fetches: Vec::new(),
             delayed_produces: Vec::new(),
             producers: BTreeMap::new(),
         }

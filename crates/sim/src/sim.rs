@@ -12,10 +12,12 @@ use crate::agenda::{Agenda, Scheduled, TimerKey};
 use crate::broker::Broker;
 use crate::command::{Command, NodeRef};
 use crate::config::SimConfig;
+use crate::consumer::Consumer;
 use crate::controller::{Controller, place_replicas};
 use crate::error::{CommandError, ConfigError};
 use crate::event::{Cause, Event, EventKind};
-use crate::ids::{BrokerId, CommandId, NodeId, ProducerId, RecordId, TopicPartition};
+use crate::group_coordinator::OFFSETS_TOPIC;
+use crate::ids::{BrokerId, CommandId, ConsumerId, NodeId, ProducerId, RecordId, TopicPartition};
 use crate::invariants::Checker;
 use crate::ledger::{Ledger, LedgerRecord, Outcome, Value};
 use crate::message::Envelope;
@@ -30,6 +32,8 @@ use crate::topic::{Catalog, TopicInfo};
 pub const MAX_BROKERS: u32 = 64;
 /// Most partitions per topic.
 pub const MAX_PARTITIONS: u32 = 10_000;
+/// Most consumers a simulation may have.
+pub const MAX_CONSUMERS: u32 = 1_000;
 /// Most records one `ProduceMany` may create.
 pub const MAX_PRODUCE_MANY: u32 = 10_000_000;
 /// Per-record overhead in Kafka's record format, roughly (varints, attributes, headers count).
@@ -52,6 +56,7 @@ pub struct Sim {
     controller: Controller,
     brokers: Vec<Broker>,
     producers: Vec<Producer>,
+    consumers: Vec<Consumer>,
     next_command: u64,
     steps: u64,
 }
@@ -101,6 +106,7 @@ impl Sim {
             checker: Checker::default(),
             controller: Controller::default(),
             brokers: Vec::new(),
+            consumers: Vec::new(),
             next_command: 0,
             steps: 0,
         };
@@ -226,6 +232,11 @@ impl Sim {
                     producer.on_message(&mut ctx, message);
                 }
             }
+            NodeId::Consumer(c) => {
+                if let Some(consumer) = self.consumers.get_mut(c.0 as usize) {
+                    consumer.on_message(&mut ctx, from, message);
+                }
+            }
         }
     }
 
@@ -239,6 +250,13 @@ impl Sim {
                 NodeId::Broker(leader)
             }
             TimerKey::FetchBackoff { follower, .. } => NodeId::Broker(follower),
+            TimerKey::GroupTimer { broker, .. }
+            | TimerKey::OffsetCommitTimeout { broker, .. }
+            | TimerKey::ConsumerFetchWait { leader: broker, .. } => NodeId::Broker(broker),
+            TimerKey::ConsumerHeartbeat(c)
+            | TimerKey::ConsumerProcessed(c)
+            | TimerKey::ConsumerRequestTimeout { consumer: c, .. }
+            | TimerKey::ConsumerWake(c) => NodeId::Consumer(c),
             TimerKey::Linger { producer, .. }
             | TimerKey::RequestTimeout { producer, .. }
             | TimerKey::RetryBackoff { producer, .. } => NodeId::Producer(producer),
@@ -257,6 +275,11 @@ impl Sim {
             NodeId::Producer(p) => {
                 if let Some(producer) = self.producers.get_mut(p.0 as usize) {
                     producer.on_timer(&mut ctx, key);
+                }
+            }
+            NodeId::Consumer(c) => {
+                if let Some(consumer) = self.consumers.get_mut(c.0 as usize) {
+                    consumer.on_timer(&mut ctx, key);
                 }
             }
         }
@@ -287,6 +310,9 @@ impl Sim {
                 Ok(NodeId::Producer(ProducerId(p)))
             }
             NodeRef::Producer(p) => Err(CommandError::UnknownProducer { producer: p }),
+            NodeRef::Consumer(c) => self
+                .consumer_index(c)
+                .map(|_| NodeId::Consumer(ConsumerId(c))),
         }
     }
 
@@ -297,6 +323,14 @@ impl Sim {
             .ok_or_else(|| CommandError::UnknownTopic {
                 topic: name.to_string(),
             })
+    }
+
+    fn consumer_index(&self, consumer: u32) -> Result<usize, CommandError> {
+        if (consumer as usize) < self.consumers.len() {
+            Ok(consumer as usize)
+        } else {
+            Err(CommandError::UnknownConsumer { consumer })
+        }
     }
 
     fn producer_index(&self, producer: u32) -> Result<usize, CommandError> {
@@ -472,6 +506,55 @@ impl Sim {
                 self.broker_index(*broker)?;
             }
             Command::ElectPreferredLeaders => {}
+            Command::AddConsumer {
+                group,
+                topics,
+                config,
+            } => {
+                if group.is_empty() || group.chars().count() > 255 {
+                    return Err(CommandError::InvalidGroupId {
+                        group: group.clone(),
+                    });
+                }
+                if topics.is_empty() {
+                    return Err(CommandError::NoTopics);
+                }
+                for t in topics {
+                    self.topic(t)?;
+                }
+                if let Some(c) = config {
+                    c.validate()?;
+                }
+                if self.consumers.len() as u32 >= MAX_CONSUMERS {
+                    let (what, value) = ("consumers".into(), u64::from(MAX_CONSUMERS) + 1);
+                    return Err(CommandError::OutOfRange {
+                        what,
+                        value,
+                        max: u64::from(MAX_CONSUMERS),
+                    });
+                }
+                if self.catalog.id(OFFSETS_TOPIC).is_none()
+                    && self.controller.active_brokers().is_empty()
+                {
+                    return Err(CommandError::NoBrokersAvailable);
+                }
+            }
+            Command::StopConsumer { consumer } | Command::CrashConsumer { consumer } => {
+                let i = self.consumer_index(*consumer)?;
+                if !self.consumers[i].alive {
+                    return Err(CommandError::ConsumerNotRunning {
+                        consumer: *consumer,
+                    });
+                }
+            }
+            Command::RestartConsumer { consumer } => {
+                let i = self.consumer_index(*consumer)?;
+                if self.consumers[i].alive {
+                    return Err(CommandError::ConsumerAlreadyRunning {
+                        consumer: *consumer,
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -644,6 +727,50 @@ impl Sim {
             Command::AddBroker => {
                 self.add_broker(cause);
             }
+            Command::AddConsumer {
+                group,
+                topics,
+                config,
+            } => {
+                self.ensure_offsets_topic(cause);
+                let id = ConsumerId(self.consumers.len() as u32);
+                let config = config.unwrap_or_else(|| self.config.consumer.clone());
+                let group: std::rc::Rc<str> = group.into();
+                let consumer = Consumer::new(id, group.clone(), topics.clone(), config, self.now);
+                self.consumers.push(consumer);
+                self.liveness.consumers.push((true, 0));
+                self.controller.clients.push(NodeId::Consumer(id));
+                let mut ctx = ctx!(self, cause);
+                ctx.emit(EventKind::ConsumerAdded {
+                    consumer: id,
+                    group: group.to_string(),
+                    topics,
+                });
+                self.consumers[id.0 as usize].start(&mut ctx);
+            }
+            Command::StopConsumer { consumer } => {
+                let mut ctx = ctx!(self, cause);
+                let c = &mut self.consumers[consumer as usize];
+                c.stop(&mut ctx);
+                if !c.alive {
+                    self.liveness.consumers[consumer as usize].0 = false;
+                }
+            }
+            Command::CrashConsumer { consumer } => {
+                self.liveness.consumers[consumer as usize].0 = false;
+                let mut ctx = ctx!(self, cause);
+                self.consumers[consumer as usize].crash(&mut ctx);
+            }
+            Command::RestartConsumer { consumer } => {
+                let (alive, inc) = &mut self.liveness.consumers[consumer as usize];
+                *alive = true;
+                *inc += 1;
+                let mut ctx = ctx!(self, cause);
+                ctx.emit(EventKind::ConsumerRestarted {
+                    consumer: ConsumerId(consumer),
+                });
+                self.consumers[consumer as usize].start(&mut ctx);
+            }
             Command::CutLink { from, to } => {
                 let (from, to) = (
                     self.node(from).expect("validated"),
@@ -710,7 +837,33 @@ impl Sim {
         let mut nodes = vec![NodeId::Controller];
         nodes.extend(self.brokers.iter().map(|b| NodeId::Broker(b.id)));
         nodes.extend(self.producers.iter().map(|p| NodeId::Producer(p.id)));
+        nodes.extend(self.consumers.iter().map(|c| NodeId::Consumer(c.id)));
         nodes
+    }
+
+    /// Creates `__consumer_offsets` (compacted, `offsets.topic.*` sizes) if it does not exist, as
+    /// the first FindCoordinator does in Kafka.
+    fn ensure_offsets_topic(&mut self, cause: Cause) {
+        if self.catalog.id(OFFSETS_TOPIC).is_some() {
+            return;
+        }
+        let b = &self.config.broker;
+        let active = self.controller.active_brokers().len() as u32;
+        let replication_factor = b.offsets_topic_replication_factor.min(active.max(1));
+        let config = crate::config::TopicConfig {
+            cleanup_policy: crate::config::CleanupPolicy::Compact,
+            segment_bytes: 104_857_600, // offsets.topic.segment.bytes
+            ..Default::default()
+        };
+        self.execute(
+            Command::CreateTopic {
+                name: OFFSETS_TOPIC.to_string(),
+                partitions: b.offsets_topic_num_partitions,
+                replication_factor,
+                config,
+            },
+            cause,
+        );
     }
 
     fn produce_one(
@@ -791,7 +944,22 @@ impl Sim {
 
     /// Every consumer group, ordered by `group.id` (empty until consumers exist).
     pub fn group_views(&self) -> Vec<crate::view::GroupView> {
-        Vec::new()
+        crate::view::group_views(self, &self.consumers, &self.brokers)
+    }
+
+    /// The broker leading a partition now (the controller's committed registration).
+    pub fn leader_of(&self, tp: TopicPartition) -> Option<BrokerId> {
+        self.controller.partitions.get(&tp).and_then(|r| r.leader)
+    }
+
+    /// Consumer ids, in order.
+    pub fn consumer_ids(&self) -> Vec<ConsumerId> {
+        self.consumers.iter().map(|c| c.id).collect()
+    }
+
+    /// Whether a consumer's process is running.
+    pub fn consumer_alive(&self, consumer: ConsumerId) -> bool {
+        self.liveness.of(NodeId::Consumer(consumer)).0
     }
 
     /// Producer ids, in order.

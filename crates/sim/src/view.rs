@@ -145,8 +145,10 @@ pub struct GroupMemberView {
     pub member_id: String,
     /// Whether its process runs (false after a crash or a stop).
     pub alive: bool,
-    /// What the client is doing: "joining", "syncing", "stable", "stopped" …
+    /// What the client is doing: "joining", "syncing", "polling", "processing", "stopped" …
     pub client_state: String,
+    /// The generation the member last joined (-1 before its first join).
+    pub generation: i32,
     /// Partitions it owns now, sorted.
     pub assigned: Vec<TopicPartition>,
 }
@@ -166,4 +168,78 @@ pub struct LagRow {
     pub position: Option<Offset>,
     /// The owning consumer, if any.
     pub owner: Option<ConsumerId>,
+}
+
+pub(crate) fn group_views(
+    sim: &crate::sim::Sim,
+    consumers: &[crate::consumer::Consumer],
+    brokers: &[Broker],
+) -> Vec<GroupView> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_group: BTreeMap<&str, Vec<&crate::consumer::Consumer>> = BTreeMap::new();
+    for c in consumers {
+        by_group.entry(&c.group).or_default().push(c);
+    }
+    let catalog = sim.catalog();
+    by_group
+        .into_iter()
+        .map(|(group, members)| {
+            let coordinator =
+                crate::group_coordinator::coordinator_of(catalog, |tp| sim.leader_of(tp), group);
+            let host = coordinator
+                .and_then(|b| brokers.get(b.0 as usize - 1))
+                .filter(|b| b.alive);
+            let hosted = host.and_then(|b| b.coordinator.group(group));
+            let committed = host.and_then(|b| b.coordinator.committed(group));
+            let topics: BTreeSet<&str> = members
+                .iter()
+                .flat_map(|c| c.topics.iter().map(String::as_str))
+                .collect();
+            let lag = topics
+                .into_iter()
+                .flat_map(|t| sim.partitions_of(t))
+                .map(|tp| {
+                    let log_end_offset = sim
+                        .leader_of(tp)
+                        .and_then(|l| brokers.get(l.0 as usize - 1))
+                        .and_then(|b| b.replicas.get(&tp))
+                        .map(|r| r.log.high_watermark())
+                        .unwrap_or_default();
+                    let committed = committed.and_then(|c| c.get(&tp)).copied();
+                    let owner = members.iter().find(|c| c.alive && c.assigned.contains(&tp));
+                    LagRow {
+                        tp,
+                        committed,
+                        log_end_offset,
+                        lag: committed.map(|c| log_end_offset.0.saturating_sub(c.0)),
+                        position: owner.and_then(|c| c.position(tp)),
+                        owner: owner.map(|c| c.id),
+                    }
+                })
+                .collect();
+            GroupView {
+                group: group.to_string(),
+                state: hosted.map_or("Unknown", |g| g.state().name()).to_string(),
+                generation: hosted.map_or(-1, |g| g.generation_id().0),
+                assignor: hosted.and_then(|g| g.protocol_name().map(str::to_string)),
+                coordinator,
+                members: members
+                    .iter()
+                    .map(|c| GroupMemberView {
+                        consumer: c.id,
+                        member_id: c
+                            .member_id
+                            .as_ref()
+                            .map(|m| m.0.clone())
+                            .unwrap_or_default(),
+                        alive: c.alive,
+                        client_state: c.client_state().to_string(),
+                        generation: c.generation(),
+                        assigned: c.assigned.iter().copied().collect(),
+                    })
+                    .collect(),
+                lag,
+            }
+        })
+        .collect()
 }

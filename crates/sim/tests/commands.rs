@@ -64,6 +64,7 @@ fn node_ref(n: NodeId) -> NodeRef {
         NodeId::Controller => NodeRef::Controller,
         NodeId::Broker(b) => NodeRef::Broker(b.0),
         NodeId::Producer(p) => NodeRef::Producer(p.0),
+        NodeId::Consumer(c) => NodeRef::Consumer(c.0),
     }
 }
 
@@ -158,12 +159,16 @@ fn error_fits(command: &Command, err: &CommandError) -> bool {
         Command::AddBroker => matches!(err, E::TooManyBrokers { limit: MAX_BROKERS }),
         Command::CutLink { .. } | Command::HealLink { .. } => matches!(
             err,
-            E::UnknownBroker { .. } | E::UnknownProducer { .. } | E::InvalidLink
+            E::UnknownBroker { .. }
+                | E::UnknownProducer { .. }
+                | E::UnknownConsumer { .. }
+                | E::InvalidLink
         ),
         Command::SlowLink { .. } => matches!(
             err,
             E::UnknownBroker { .. }
                 | E::UnknownProducer { .. }
+                | E::UnknownConsumer { .. }
                 | E::InvalidLink
                 | E::OutOfRange { .. }
         ),
@@ -171,6 +176,27 @@ fn error_fits(command: &Command, err: &CommandError) -> bool {
             matches!(err, E::UnknownBroker { .. })
         }
         Command::ElectPreferredLeaders => false,
+        Command::AddConsumer { .. } => matches!(
+            err,
+            E::InvalidGroupId { .. }
+                | E::NoTopics
+                | E::UnknownTopic { .. }
+                | E::InvalidConfig(_)
+                | E::OutOfRange { .. }
+                | E::NoBrokersAvailable
+        ),
+        Command::StopConsumer { .. } | Command::CrashConsumer { .. } => {
+            matches!(
+                err,
+                E::UnknownConsumer { .. } | E::ConsumerNotRunning { .. }
+            )
+        }
+        Command::RestartConsumer { .. } => {
+            matches!(
+                err,
+                E::UnknownConsumer { .. } | E::ConsumerAlreadyRunning { .. }
+            )
+        }
     }
 }
 

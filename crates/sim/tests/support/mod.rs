@@ -155,3 +155,44 @@ pub fn topic_config(min_isr: u32, unclean: bool) -> TopicConfig {
         ..TopicConfig::default()
     }
 }
+
+impl TestCluster {
+    /// Adds a consumer to `group` subscribed to `topics` with `config` (or the run's default).
+    pub fn consumer(
+        &mut self,
+        group: &str,
+        topics: &[&str],
+        config: Option<ConsumerConfig>,
+    ) -> u32 {
+        let id = self.sim.consumer_ids().len() as u32;
+        self.apply(Command::AddConsumer {
+            group: group.into(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            config,
+        });
+        id
+    }
+
+    /// The group's view (state, members, lag).
+    pub fn group(&self, group: &str) -> kafka_sim::view::GroupView {
+        self.sim
+            .group_views()
+            .into_iter()
+            .find(|g| g.group == group)
+            .expect("group exists")
+    }
+
+    /// Each member's partitions as `topic-p` names, by consumer id.
+    pub fn assignment(&self, group: &str) -> Vec<(u32, Vec<String>)> {
+        self.group(group)
+            .members
+            .iter()
+            .map(|m| {
+                (
+                    m.consumer.0,
+                    m.assigned.iter().map(|tp| self.sim.tp_name(*tp)).collect(),
+                )
+            })
+            .collect()
+    }
+}

@@ -1,11 +1,12 @@
 //! Throughput of the core in simulated records per second (run with `cargo bench -p kafka-sim`).
 //!
-//! `produce_replicate`: keyed produce → replicate with RF 3 on 3 brokers × 12 partitions,
-//! acks=all, until every record is acknowledged — the budget in the core issue is ≥ 5 M records/s.
+//! `core`: the [`ProduceConsume`] workload — keyed produce → replicate with RF 3 on 3 brokers ×
+//! 12 partitions, acks=all, alone and with one group of three consumers reading everything
+//! (commit after processing). The core issues' budget is ≥ 5 M records/s end to end.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kafka_sim::murmur2::partition_for_key;
-use kafka_sim::{Command, Sim, SimConfig, TopicConfig};
+use kafka_sim::workload::ProduceConsume;
 use std::hint::black_box;
 
 fn keyed_partitioning(c: &mut Criterion) {
@@ -24,57 +25,37 @@ fn keyed_partitioning(c: &mut Criterion) {
     group.finish();
 }
 
-/// A cluster of 3 brokers with `orders` (12 partitions, RF 3, min.insync.replicas 2), ready.
-fn cluster() -> Sim {
-    let mut sim = Sim::new(SimConfig::default(), 1).expect("default config is valid");
-    sim.advance_ms(5_000);
-    let config = TopicConfig {
-        min_insync_replicas: Some(2),
-        ..TopicConfig::default()
-    };
-    let create = Command::CreateTopic {
-        name: "orders".into(),
-        partitions: 12,
-        replication_factor: 3,
-        config,
-    };
-    sim.apply(create).expect("topic");
-    sim.advance_ms(1_000);
-    sim
-}
-
-fn produce_replicate(c: &mut Criterion) {
+/// Keyed produce → replicate (RF 3, 12 partitions, acks=all), with `groups` groups of three
+/// consumers reading everything and committing after processing (0: no consumers).
+fn produce_consume(c: &mut Criterion) {
     const RECORDS: u32 = 200_000;
     let mut group = c.benchmark_group("core");
     group.throughput(Throughput::Elements(u64::from(RECORDS)));
     group.sample_size(10);
-    group.bench_function(
-        "keyed produce -> replicate, RF 3, 12 partitions, acks=all",
-        |b| {
+    for (groups, name) in [
+        (
+            0,
+            "keyed produce -> replicate, RF 3, 12 partitions, acks=all",
+        ),
+        (
+            1,
+            "keyed produce -> replicate -> one group of 3 consumers, commit after processing",
+        ),
+    ] {
+        group.bench_function(name, |b| {
             b.iter_batched(
-                cluster,
-                |mut sim| {
-                    let produce = Command::ProduceMany {
-                        producer: 0,
-                        topic: "orders".into(),
-                        count: RECORDS,
-                        keys: 1000,
-                        value_bytes: 100,
-                    };
-                    sim.apply(produce).expect("produce");
-                    while sim.pending_sends() > 0 {
-                        sim.advance_ms(100);
-                        sim.drain_events().for_each(drop);
-                    }
-                    assert_eq!(sim.ledger().counts().acked, u64::from(RECORDS));
-                    sim
+                || ProduceConsume::new(groups, 3),
+                |mut w| {
+                    w.run(RECORDS);
+                    assert_eq!(w.sim.ledger().counts().acked, u64::from(RECORDS));
+                    w
                 },
                 criterion::BatchSize::LargeInput,
             )
-        },
-    );
+        });
+    }
     group.finish();
 }
 
-criterion_group!(benches, keyed_partitioning, produce_replicate);
+criterion_group!(benches, keyed_partitioning, produce_consume);
 criterion_main!(benches);

@@ -1,55 +1,43 @@
-//! Runs the core benchmark's workload once and prints records/s and the log memory per record:
-//! keyed produce → replicate, RF 3, 3 brokers × 12 partitions, acks=all.
+//! Runs the core benchmark's workload once and prints records/s and memory per record:
+//! keyed produce → replicate (RF 3, 3 brokers × 12 partitions, acks=all) → one group of three
+//! consumers reading everything, committing after processing.
 //!
-//! `cargo run --profile bench -p kafka-sim --example produce_replicate -- [RECORDS]`
+//! `cargo run --profile bench -p kafka-sim --example produce_replicate -- [RECORDS] [GROUPS]`
 
 // Wall-clock time is what this example measures; the core itself never reads a clock.
 #![allow(clippy::disallowed_types)]
 
-use kafka_sim::{Command, Sim, SimConfig, TopicConfig};
+use kafka_sim::workload::ProduceConsume;
 use std::time::Instant;
 
 fn main() {
-    let records: u32 = std::env::args()
-        .nth(1)
+    let mut args = std::env::args().skip(1);
+    let records: u32 = args
+        .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    let mut sim = Sim::new(SimConfig::default(), 1).expect("default config is valid");
-    sim.advance_ms(5_000);
-    let config = TopicConfig {
-        min_insync_replicas: Some(2),
-        ..TopicConfig::default()
-    };
-    let create = Command::CreateTopic {
-        name: "orders".into(),
-        partitions: 12,
-        replication_factor: 3,
-        config,
-    };
-    sim.apply(create).expect("topic");
-    sim.advance_ms(1_000);
+    let groups: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
+    let mut w = ProduceConsume::new(groups, 3);
+    let steps_before = w.sim.steps();
     let started = Instant::now();
-    let produce = Command::ProduceMany {
-        producer: 0,
-        topic: "orders".into(),
-        count: records,
-        keys: 1000,
-        value_bytes: 100,
-    };
-    sim.apply(produce).expect("produce");
-    while sim.pending_sends() > 0 {
-        sim.advance_ms(100);
-        sim.drain_events().for_each(drop);
-    }
+    w.run(records);
     let secs = started.elapsed().as_secs_f64();
+    let sim = &w.sim;
     let counts = sim.ledger().counts();
     assert_eq!(counts.acked, u64::from(records));
     let stats = sim.memory_stats();
-    println!("records        {records}");
+    println!("records        {records} (consumed by {groups} group(s) of 3)");
     println!("acked          {}", counts.acked);
+    for g in &w.groups {
+        let c = sim.ledger().consumption_counts(g);
+        println!(
+            "{g:<14} processed {} (redelivered {}, skipped {})",
+            c.processed, c.redelivered, c.skipped
+        );
+    }
     println!("wall           {secs:.3} s");
     println!("records/s      {:.0}", f64::from(records) / secs);
-    println!("steps          {}", sim.steps());
+    println!("steps          {}", sim.steps() - steps_before);
     println!(
         "bytes/record   {:.1} (ledger {} B, {} replica log entries × {} B, checker history {} B in all)",
         stats.bytes_per_record(),

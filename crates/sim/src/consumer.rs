@@ -728,12 +728,7 @@ impl Consumer {
                 allowed_by: None,
             });
         }
-        let mut redelivered = 0u32;
-        for (_, r) in records {
-            if ctx.ledger.on_processed(&self.group, *r) > 0 {
-                redelivered += 1;
-            }
-        }
+        let redelivered = ctx.ledger.on_processed_batch(&self.group, records);
         let Some(&(first_offset, _)) = records.first() else {
             return;
         };

@@ -54,6 +54,7 @@ pub mod sim;
 pub mod time;
 pub mod topic;
 pub mod view;
+pub mod workload;
 
 pub use command::{Command, NodeRef, TimedCommand};
 pub use config::{

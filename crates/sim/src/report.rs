@@ -1,12 +1,14 @@
 //! The report of a finished run (what `kafka-sim run` prints): record counts from the ledger, lost
 //! records with their causes, leader elections, ISR changes, invariant violations, refused
-//! commands, and the final log start offset / high watermark / log end offset of every replica.
+//! commands, the final log start offset / high watermark / log end offset of every replica, and
+//! every consumer group's state, lag and consumption (processed, redelivered, skipped).
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::{AllowedBy, ElectionKind, Event, EventKind, Invariant, LossCause};
-use crate::ids::{BrokerId, LeaderEpoch, Offset, RecordId};
-use crate::ledger::{LedgerCounts, Outcome};
+use crate::group::GroupEvent;
+use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, Offset, RecordId};
+use crate::ledger::{ConsumptionCounts, LedgerCounts, Outcome};
 use crate::scenario::RefusedCommand;
 use crate::sim::Sim;
 use crate::time::SimTime;
@@ -125,6 +127,57 @@ pub struct RunReport {
     pub refused_commands: Vec<RefusedCommand>,
     /// Final state of every partition.
     pub partitions: Vec<PartitionReport>,
+    /// Every consumer group: final state, lag, and what it did with the records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupReport>,
+}
+
+/// One consumer group at the end of a run, as `kafka-consumer-groups --describe` would show it,
+/// plus the ledger's tally of what the group processed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupReport {
+    /// The `group.id`.
+    pub group: String,
+    /// Final group state.
+    pub state: String,
+    /// Final generation.
+    pub generation: i32,
+    /// The assignor in use.
+    pub assignor: Option<String>,
+    /// The coordinator's broker.
+    pub coordinator: Option<BrokerId>,
+    /// Generations completed during the run (rebalances).
+    pub rebalances: u32,
+    /// What the group did with the records.
+    pub consumption: ConsumptionCounts,
+    /// Each member: consumer id, alive, partitions.
+    pub members: Vec<GroupMemberReport>,
+    /// Per partition: committed offset, log end offset (HW), lag.
+    pub lag: Vec<LagReport>,
+}
+
+/// One member of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMemberReport {
+    /// The consumer id.
+    pub consumer: ConsumerId,
+    /// Whether its process runs.
+    pub alive: bool,
+    /// Its partitions (`orders-0` …).
+    pub partitions: Vec<String>,
+}
+
+/// One lag row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LagReport {
+    /// The partition.
+    pub partition: String,
+    /// `CURRENT-OFFSET`.
+    pub committed: Option<Offset>,
+    /// `LOG-END-OFFSET` (the high watermark).
+    pub log_end_offset: Offset,
+    /// `LAG`.
+    pub lag: Option<u64>,
 }
 
 impl RunReport {
@@ -141,6 +194,7 @@ impl RunReport {
             invariant_violations: Vec::new(),
             refused_commands,
             partitions: partitions(sim),
+            groups: groups(sim, events),
         };
         for e in events {
             let at = e.at;
@@ -213,6 +267,48 @@ fn lost_records(sim: &Sim) -> Vec<LostRecord> {
                 acks,
                 cause,
             })
+        })
+        .collect()
+}
+
+fn groups(sim: &Sim, events: &[Event]) -> Vec<GroupReport> {
+    sim.group_views()
+        .into_iter()
+        .map(|g| {
+            let rebalances = events
+                .iter()
+                .filter(|e| {
+                    matches!(&e.kind, EventKind::Group { group, event: GroupEvent::GenerationCompleted { .. }, .. } if *group == g.group)
+                })
+                .count() as u32;
+            GroupReport {
+                consumption: sim.ledger().consumption_counts(&g.group),
+                rebalances,
+                state: g.state,
+                generation: g.generation,
+                assignor: g.assignor,
+                coordinator: g.coordinator,
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| GroupMemberReport {
+                        consumer: m.consumer,
+                        alive: m.alive,
+                        partitions: m.assigned.iter().map(|tp| sim.tp_name(*tp)).collect(),
+                    })
+                    .collect(),
+                lag: g
+                    .lag
+                    .iter()
+                    .map(|r| LagReport {
+                        partition: sim.tp_name(r.tp),
+                        committed: r.committed,
+                        log_end_offset: r.log_end_offset,
+                        lag: r.lag,
+                    })
+                    .collect(),
+                group: g.group,
+            }
         })
         .collect()
 }

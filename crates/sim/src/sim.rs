@@ -1017,6 +1017,7 @@ impl Sim {
             log_capacity,
             log_entry_bytes: std::mem::size_of::<crate::partition_log::LogEntry>(),
             checker_bytes: self.checker.allocated_bytes() as u64,
+            consumption_bytes: self.ledger.consumption_bytes() as u64,
         }
     }
 
@@ -1056,14 +1057,18 @@ pub struct MemoryStats {
     pub log_entry_bytes: usize,
     /// Bytes held by the invariant checker (each partition's committed history).
     pub checker_bytes: u64,
+    /// Bytes held by the per-group consumption tallies (one byte per record per group).
+    pub consumption_bytes: u64,
 }
 
 impl MemoryStats {
-    /// Allocated bytes per record: its ledger slot, its replicas' log slots, the checker's history.
+    /// Allocated bytes per record: its ledger slot, its replicas' log slots, the checker's history,
+    /// the groups' consumption tallies.
     pub fn bytes_per_record(&self) -> f64 {
         let bytes = self.ledger_capacity as f64 * self.ledger_record_bytes as f64
             + self.log_capacity as f64 * self.log_entry_bytes as f64
-            + self.checker_bytes as f64;
+            + self.checker_bytes as f64
+            + self.consumption_bytes as f64;
         bytes / (self.records.max(1) as f64)
     }
 }

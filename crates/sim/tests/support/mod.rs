@@ -196,3 +196,216 @@ impl TestCluster {
             .collect()
     }
 }
+
+// ---- consumer-group helpers (tests/consumer_groups.rs) -------------------------------------
+
+impl TestCluster {
+    /// Prints every event except the replication chatter, one narrated line each (debugging).
+    pub fn narrate(&self) {
+        for e in &self.events {
+            if !matches!(
+                e.kind,
+                EventKind::RecordsAppended { .. }
+                    | EventKind::HighWatermarkAdvanced { .. }
+                    | EventKind::RecordSent { .. }
+                    | EventKind::ProduceRequestSent { .. }
+                    | EventKind::ProduceAcked { .. }
+            ) {
+                println!(
+                    "{:>6} {}",
+                    e.at.0,
+                    kafka_sim::narrate::sentence(e, &self.sim)
+                );
+            }
+        }
+    }
+
+    /// Advances 1 ms at a time until `done` holds (true) or `max_ms` pass (false).
+    pub fn run_until(&mut self, max_ms: u64, done: impl Fn(&TestCluster) -> bool) -> bool {
+        for _ in 0..max_ms {
+            if done(self) {
+                return true;
+            }
+            self.run_for_ms(1);
+        }
+        done(self)
+    }
+
+    /// Produces `count` keyed records (`{prefix}{i}`) to `topic`, one every `every_ms`.
+    pub fn produce_every(&mut self, topic: &str, prefix: &str, count: u32, every_ms: u64) {
+        for i in 0..count {
+            self.produce(topic, &format!("{prefix}{i}"), "v");
+            self.run_for_ms(every_ms);
+        }
+    }
+
+    /// The records of `topic` that reached a leader's high watermark (what a group must read).
+    pub fn committed_records(&self, topic: &str) -> Vec<RecordId> {
+        let Some(topic) = self.sim.catalog().id(topic) else {
+            return Vec::new();
+        };
+        self.sim
+            .ledger()
+            .records()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.tp.topic == topic && r.committed && !r.is_internal())
+            .map(|(i, _)| RecordId(i as u64))
+            .collect()
+    }
+
+    /// A member's client state ("polling", "processing", "stopped" …).
+    pub fn client_state(&self, group: &str, consumer: u32) -> String {
+        self.group(group)
+            .members
+            .iter()
+            .find(|m| m.consumer.0 == consumer)
+            .map(|m| m.client_state.clone())
+            .unwrap_or_default()
+    }
+
+    /// The partitions a consumer owns, as `topic-p` names.
+    pub fn owned(&self, group: &str, consumer: u32) -> Vec<String> {
+        self.assignment(group)
+            .into_iter()
+            .find(|(c, _)| *c == consumer)
+            .map(|(_, p)| p)
+            .unwrap_or_default()
+    }
+
+    /// The coordinator's events for `group`, with their times, from event index `since` on.
+    pub fn group_events(
+        &self,
+        group: &str,
+        since: usize,
+    ) -> Vec<(u64, kafka_sim::group::GroupEvent)> {
+        self.events[since.min(self.events.len())..]
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Group {
+                    group: g, event, ..
+                } if g == group => Some((e.at.0, event.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The group's lag rows as (`topic-p`, committed, log end offset, lag).
+    pub fn lag(&self, group: &str) -> Vec<(String, Option<u64>, u64, Option<u64>)> {
+        self.group(group)
+            .lag
+            .iter()
+            .map(|r| {
+                (
+                    self.sim.tp_name(r.tp),
+                    r.committed.map(|o| o.0),
+                    r.log_end_offset.0,
+                    r.lag,
+                )
+            })
+            .collect()
+    }
+}
+
+/// `["orders-0", …]` as owned strings.
+pub fn tps(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer-group helpers for the property tests and sweeps (appended).
+// ---------------------------------------------------------------------------------------------
+
+/// Events that say little on their own (per-replica appends, HW moves, produce requests).
+pub fn is_noise(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::RecordsAppended { .. }
+            | EventKind::HighWatermarkAdvanced { .. }
+            | EventKind::ProduceRequestSent { .. }
+            | EventKind::RecordSent { .. }
+    )
+}
+
+/// The last `n` non-noise events of `events`, one narrated line each (`time cause: sentence`).
+pub fn narrated_tail(sim: &Sim, events: &[Event], n: usize) -> String {
+    let interesting: Vec<&Event> = events.iter().filter(|e| !is_noise(&e.kind)).collect();
+    let from = interesting.len().saturating_sub(n);
+    interesting[from..]
+        .iter()
+        .map(|e| {
+            format!(
+                "{:>9} ms  {}\n",
+                e.at.0,
+                kafka_sim::narrate::sentence(e, sim)
+            )
+        })
+        .collect()
+}
+
+/// Every broken guarantee that no configuration allows: `InvariantViolated` without
+/// `allowed_by`, and the group coordinator's own invariant events.
+pub fn unallowed_group_violations(events: &[Event]) -> Vec<&Event> {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::InvariantViolated {
+                    allowed_by: None,
+                    ..
+                } | EventKind::Group {
+                    event: kafka_sim::group::GroupEvent::InvariantViolated { .. },
+                    ..
+                }
+            )
+        })
+        .collect()
+}
+
+/// Checks that `group` processed every committed record of `topic` at least once and skipped
+/// none (at-least-once delivery); the error names the first few records it never processed.
+pub fn processed_every_committed_record(sim: &Sim, group: &str, topic: &str) -> Result<(), String> {
+    let counts = sim.ledger().consumption_counts(group);
+    if counts.skipped != 0 {
+        return Err(format!(
+            "group {group} skipped {} committed records: {counts:?}",
+            counts.skipped
+        ));
+    }
+    let Some(topic_id) = sim.catalog().id(topic) else {
+        return Err(format!("no topic {topic}"));
+    };
+    let missed: Vec<String> = sim
+        .ledger()
+        .records()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.tp.topic == topic_id && r.committed && !r.is_internal())
+        .filter(|(i, _)| sim.ledger().times_processed(group, RecordId(*i as u64)) == 0)
+        .map(|(i, r)| {
+            format!(
+                "record {i} at {}@{}",
+                sim.tp_name(r.tp),
+                r.committed_offset.map_or(-1, |o| o.0 as i64)
+            )
+        })
+        .collect();
+    if missed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "group {group} never processed {} committed records of {topic} (first: {:?}); {counts:?}",
+            missed.len(),
+            &missed[..missed.len().min(5)]
+        ))
+    }
+}
+
+impl TestCluster {
+    /// Applies `c` and collects the events it emitted at once.
+    pub fn apply_now(&mut self, c: Command) {
+        self.apply(c);
+        self.events.extend(self.sim.drain_events());
+    }
+}

@@ -15,7 +15,7 @@
 //! - `retention` — deletion by time and size, compaction.
 //! - [`assignor`] — the consumer partition assignors (range, roundrobin, sticky, cooperative-sticky).
 //! - [`scenario`] — a run as versioned JSON (config, seed, timed commands); [`report`] — its result.
-//! - [`view`] — read-only views for drawing.
+//! - [`view`] — read-only views for drawing; [`timeline`] — time travel by checkpoints and replay.
 //! - `agenda`, `network`, [`rng`], [`time`], [`ids`] — the discrete-event machinery.
 
 #![forbid(unsafe_code)]
@@ -52,6 +52,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod time;
+pub mod timeline;
 pub mod topic;
 pub mod view;
 pub mod workload;

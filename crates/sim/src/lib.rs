@@ -31,6 +31,7 @@ mod consumer_fetch;
 pub mod controller;
 pub mod error;
 pub mod event;
+pub mod goal;
 pub mod group;
 pub mod group_coordinator;
 pub mod ids;

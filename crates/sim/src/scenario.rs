@@ -28,6 +28,7 @@ use std::fmt;
 use crate::command::TimedCommand;
 use crate::config::SimConfig;
 use crate::error::{CommandError, ConfigError};
+use crate::goal::Check;
 use crate::sim::Sim;
 use crate::time::SimTime;
 
@@ -51,9 +52,25 @@ pub enum Timing {
 pub struct Scenario {
     /// Format version; must be `SCENARIO_VERSION`.
     pub version: u32,
+    /// A short name for menus ("acks=1 loses a write").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
     /// What the scenario shows, in a sentence.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The story, told as the run reaches each step's time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    /// What the learner is asked to do, checked live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
+    /// What the run shows by itself (its anomaly, or that the guarded twin has none); tests hold
+    /// every preset to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<Check>,
+    /// The file name (without `.json`) of the guarded or anomalous twin, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twin: Option<String>,
     /// The RNG seed.
     #[serde(default)]
     pub seed: u64,
@@ -69,6 +86,26 @@ pub struct Scenario {
     /// The commands, each at a simulated time.
     #[serde(default)]
     pub commands: Vec<TimedCommand>,
+}
+
+/// One step of a scenario's story.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// When it is told.
+    pub at: SimTime,
+    /// What to look at now.
+    pub text: String,
+}
+
+/// A task for the learner, with the check that says it is done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    /// The task, in words.
+    pub text: String,
+    /// When it is achieved.
+    pub check: Check,
 }
 
 /// Why a scenario cannot be read or started.

@@ -197,7 +197,12 @@ impl Timeline {
     pub fn to_scenario(&self, description: &str) -> Scenario {
         Scenario {
             version: SCENARIO_VERSION,
+            title: String::new(),
             description: description.to_string(),
+            steps: Vec::new(),
+            goal: None,
+            expect: Vec::new(),
+            twin: None,
             seed: self.seed,
             timing: Timing::Kafka,
             config: self.config.clone(),

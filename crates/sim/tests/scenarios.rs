@@ -81,6 +81,56 @@ fn acks_all_twin_loses_nothing_and_acknowledges_everything() {
     );
 }
 
+fn load(name: &str) -> Scenario {
+    let path = format!("{}/../../www/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Scenario::from_json(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn every_preset_shows_what_it_expects_and_its_twin_points_back() {
+    for name in shipped() {
+        let scenario = load(&name);
+        assert!(!scenario.title.is_empty(), "{name}: a preset has a title");
+        assert!(
+            !scenario.steps.is_empty(),
+            "{name}: a preset tells its story in steps"
+        );
+        assert!(scenario.goal.is_some(), "{name}: a preset has a goal");
+        assert!(
+            !scenario.expect.is_empty(),
+            "{name}: a preset says what it shows"
+        );
+        let (mut sim, _) = scenario.run(None).expect("runs");
+        let mut watch = kafka_sim::goal::Watch::new();
+        for e in sim.drain_events() {
+            watch.observe(&e);
+        }
+        for check in &scenario.expect {
+            assert!(watch.holds(check, &sim), "{name}: expected {check:?}");
+        }
+        if let Some(twin) = &scenario.twin {
+            let other = load(&format!("{twin}.json"));
+            assert_eq!(
+                other.twin.as_deref(),
+                name.strip_suffix(".json"),
+                "{name}'s twin {twin} names it back"
+            );
+        }
+    }
+}
+
+fn shipped() -> Vec<String> {
+    let dir = format!("{}/../../www/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("www/scenarios")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn every_shipped_scenario_parses_and_runs_without_unallowed_violations() {
     let dir = format!("{}/../../www/scenarios", env!("CARGO_MANIFEST_DIR"));

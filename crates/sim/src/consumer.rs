@@ -24,7 +24,7 @@ use crate::event::{EventKind, Invariant};
 use crate::group::{
     ConsumerProtocolSubscription, GenerationId, GroupError, GroupResponse, HeartbeatRequest,
     JoinGroupRequest, JoinGroupRequestProtocol, JoinGroupResponse, LeaveGroupRequest, MemberId,
-    OffsetCommitRequest, SyncGroupRequest, SyncGroupResponse,
+    SyncGroupRequest, SyncGroupResponse,
 };
 use crate::group_coordinator::{GroupRequest, OFFSETS_TOPIC, offsets_partition};
 use crate::ids::{BrokerId, ConsumerId, NodeId, Offset, RecordId, TopicPartition};
@@ -33,8 +33,15 @@ use crate::metadata::PartitionRegistration;
 use crate::node::Ctx;
 use crate::time::SimTime;
 
+mod offset_commit;
+
+use offset_commit::{DEFAULT_API_TIMEOUT_MS, DEFAULT_CLOSE_TIMEOUT_MS, Offsets};
+
 /// `max.partition.fetch.bytes` (Kafka's default, 1 MiB).
 const MAX_PARTITION_FETCH_BYTES: u32 = 1_048_576;
+/// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: the JoinGroup timeout's margin over the
+/// rebalance timeout.
+const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
 
 /// Where the member is in the rebalance protocol (`AbstractCoordinator.MemberState` + joining).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,10 +109,7 @@ enum Pending {
     Sync,
     Heartbeat,
     Leave,
-    Commit {
-        sync: bool,
-        offsets: Vec<(TopicPartition, Offset)>,
-    },
+    Commit { sync: bool, offsets: Offsets },
     OffsetFetch,
     Fetch(TopicPartition),
     ListOffsets(TopicPartition),
@@ -135,6 +139,8 @@ pub(crate) struct Consumer {
     pub state: MemberState,
     rejoin_needed: bool,
     assignor: Option<Assignor>,
+    /// The leader's `assignmentSnapshot`: partition counts of the group's topics it assigned from.
+    assignment_snapshot: Option<BTreeMap<String, u32>>,
     // Ownership and positions.
     pub assigned: BTreeSet<TopicPartition>,
     partitions: BTreeMap<TopicPartition, PartitionState>,
@@ -145,6 +151,10 @@ pub(crate) struct Consumer {
     last_poll: SimTime,
     next_auto_commit: SimTime,
     heartbeat_in_flight: bool,
+    /// When the blocking commit in progress gives up (`default.api.timeout.ms`).
+    sync_commit_deadline: Option<SimTime>,
+    /// A blocking commit waiting to be retried after a retriable failure.
+    commit_retry: Option<Offsets>,
     /// When the pending `ConsumerWake` timer fires.
     wake_at: Option<SimTime>,
     next_correlation: u64,
@@ -182,6 +192,7 @@ impl Consumer {
             state: MemberState::Unjoined,
             rejoin_needed: true,
             assignor: None,
+            assignment_snapshot: None,
             assigned: BTreeSet::new(),
             partitions: BTreeMap::new(),
             completed: VecDeque::new(),
@@ -189,6 +200,8 @@ impl Consumer {
             last_poll: now,
             next_auto_commit: now.plus_ms(config.auto_commit_interval_ms),
             heartbeat_in_flight: false,
+            sync_commit_deadline: None,
+            commit_retry: None,
             wake_at: None,
             next_correlation: 0,
             in_flight: BTreeMap::new(),
@@ -256,14 +269,13 @@ impl Consumer {
     }
 
     fn close(&mut self, ctx: &mut Ctx<'_>) {
-        if self.config.commit == CommitMode::Auto
-            && self.state == MemberState::Stable
-            && self.coordinator.is_some()
-            && !self.consumed_offsets().is_empty()
-        {
+        // `maybeAutoCommitOffsetsSync` within close()'s timeout, then LeaveGroup.
+        if self.config.commit == CommitMode::Auto && self.state == MemberState::Stable {
             self.app = App::Closing;
-            self.commit(ctx, true);
-            return;
+            if self.commit(ctx, Some(DEFAULT_CLOSE_TIMEOUT_MS)) {
+                return;
+            }
+            self.app = App::Polling;
         }
         self.leave_and_stop(ctx);
     }
@@ -308,11 +320,14 @@ impl Consumer {
         self.state = MemberState::Unjoined;
         self.rejoin_needed = true;
         self.assignor = None;
+        self.assignment_snapshot = None;
         self.assigned.clear();
         self.partitions.clear();
         self.completed.clear();
         self.app = App::Polling;
         self.heartbeat_in_flight = false;
+        self.sync_commit_deadline = None;
+        self.commit_retry = None;
         self.wake_at = None;
         self.stopping = false;
     }
@@ -369,7 +384,9 @@ impl Consumer {
             TimerKey::ConsumerProcessed(_) => self.processing_done(ctx),
             TimerKey::ConsumerWake(_) => {
                 self.wake_at = None;
-                self.poll(ctx);
+                if !self.retry_commit(ctx) {
+                    self.poll(ctx);
+                }
             }
             TimerKey::ConsumerRequestTimeout { correlation, .. } => {
                 if let Some(pending) = self.in_flight.remove(&correlation) {
@@ -391,10 +408,18 @@ impl Consumer {
 
     fn send(&mut self, ctx: &mut Ctx<'_>, to: BrokerId, message: Message, pending: Pending) -> u64 {
         let correlation = self.next_correlation;
+        let timeout = match pending {
+            // The coordinator parks a JoinGroup for up to the rebalance timeout, so the client
+            // waits that long plus 5 s (`AbstractCoordinator.sendJoinGroupRequest`).
+            Pending::Join => self
+                .config
+                .request_timeout_ms
+                .max(self.config.max_poll_interval_ms + JOIN_GROUP_TIMEOUT_LAPSE_MS),
+            // A fetch may be held by the leader for fetch.max.wait.ms on top of the request timeout.
+            _ => self.config.request_timeout_ms + self.config.fetch_max_wait_ms,
+        };
         self.in_flight.insert(correlation, pending);
         ctx.send(self.node(), NodeId::Broker(to), message);
-        // A fetch may be held by the leader for fetch.max.wait.ms on top of the request timeout.
-        let timeout = self.config.request_timeout_ms + self.config.fetch_max_wait_ms;
         ctx.set_timer(
             TimerKey::ConsumerRequestTimeout {
                 consumer: self.id,
@@ -450,7 +475,6 @@ impl Consumer {
         counts: Vec<u32>,
         partitions: &[PartitionRegistration],
     ) {
-        let before = self.subscribed_partition_counts(ctx);
         for (i, c) in counts.iter().enumerate() {
             if self.partition_counts.len() <= i {
                 self.partition_counts.resize(i + 1, 0);
@@ -479,8 +503,12 @@ impl Consumer {
                 });
             }
         }
-        // A subscribed topic grew: the leader must rebalance (`ConsumerCoordinator`'s metadata check).
-        if self.state == MemberState::Stable && before != self.subscribed_partition_counts(ctx) {
+        // `rejoinNeededOrPending`: the leader rebalances when the metadata it assigned from
+        // changed (`assignmentSnapshot` no longer matches); the others learn it from the
+        // coordinator.
+        if let Some(snapshot) = &self.assignment_snapshot
+            && *snapshot != self.partition_counts_of(ctx, snapshot.keys())
+        {
             self.rejoin_needed = true;
         }
         if !self.alive {
@@ -491,15 +519,17 @@ impl Consumer {
         }
     }
 
-    fn subscribed_partition_counts(&self, ctx: &Ctx<'_>) -> Vec<u32> {
-        self.topics
-            .iter()
-            .map(|t| {
-                ctx.catalog
-                    .id(t)
-                    .and_then(|id| self.partition_counts.get(id.0 as usize))
-                    .copied()
-                    .unwrap_or(0)
+    /// Partition counts of `topics` in this client's metadata (topics it does not know: absent).
+    fn partition_counts_of<'a>(
+        &self,
+        ctx: &Ctx<'_>,
+        topics: impl Iterator<Item = &'a String>,
+    ) -> BTreeMap<String, u32> {
+        topics
+            .filter_map(|t| {
+                let id = ctx.catalog.id(t)?;
+                let n = self.partition_counts.get(id.0 as usize).copied()?;
+                (n > 0).then(|| (t.clone(), n))
             })
             .collect()
     }
@@ -573,6 +603,7 @@ impl Consumer {
         self.metadata_requested_at = None;
         self.request_metadata(ctx);
         self.wake_after(ctx, self.config.retry_backoff_ms);
+        self.fail_commits_in_flight(ctx);
     }
 
     // ---- the poll loop ------------------------------------------------------------------------
@@ -600,9 +631,10 @@ impl Consumer {
             }
         }
         if self.config.commit == CommitMode::Auto {
-            if ctx.now >= self.next_auto_commit {
+            // maybeAutoCommitOffsetsAsync; outside a stable generation it would fail locally.
+            if ctx.now >= self.next_auto_commit && self.state == MemberState::Stable {
                 self.next_auto_commit = ctx.now.plus_ms(self.config.auto_commit_interval_ms);
-                self.commit(ctx, false);
+                self.commit(ctx, None);
             }
             let wait = self.next_auto_commit.since(ctx.now);
             self.wake_after(ctx, wait);
@@ -614,7 +646,9 @@ impl Consumer {
             return;
         }
         self.app = App::Polled { batch };
-        if self.config.commit != CommitMode::BeforeProcessing || !self.commit(ctx, true) {
+        if self.config.commit != CommitMode::BeforeProcessing
+            || !self.commit(ctx, Some(DEFAULT_API_TIMEOUT_MS))
+        {
             self.start_processing(ctx);
         }
     }
@@ -675,12 +709,12 @@ impl Consumer {
         match self.config.commit {
             CommitMode::SyncAfterProcessing => {
                 self.app = App::CommittingAfter;
-                if !self.commit(ctx, true) {
+                if !self.commit(ctx, Some(DEFAULT_API_TIMEOUT_MS)) {
                     self.app = App::Polling;
                 }
             }
             CommitMode::AsyncAfterProcessing => {
-                self.commit(ctx, false);
+                self.commit(ctx, None);
             }
             CommitMode::Auto | CommitMode::BeforeProcessing => {}
         }
@@ -992,31 +1026,6 @@ impl Consumer {
             .collect()
     }
 
-    // ---- commits ------------------------------------------------------------------------------
-
-    /// Commits the current positions; returns false when nothing was sent.
-    fn commit(&mut self, ctx: &mut Ctx<'_>, sync: bool) -> bool {
-        let offsets = self.consumed_offsets();
-        if offsets.is_empty() || self.coordinator.is_none() {
-            return false;
-        }
-        let names = offsets
-            .iter()
-            .map(|(tp, o)| (self.tp_name(ctx, *tp), *o))
-            .collect();
-        let request = OffsetCommitRequest {
-            member_id: self.member_id.clone(),
-            group_instance_id: self.group_instance_id.clone(),
-            generation_id: self.generation,
-            offsets: names,
-        };
-        self.send_group(
-            ctx,
-            GroupRequest::OffsetCommit(request),
-            Pending::Commit { sync, offsets },
-        )
-    }
-
     fn tp_name(&self, ctx: &Ctx<'_>, tp: TopicPartition) -> TopicPartitionName {
         let topic = ctx
             .catalog
@@ -1024,52 +1033,6 @@ impl Consumer {
             .map(|t| t.name.clone())
             .unwrap_or_default();
         TopicPartitionName::new(topic, tp.partition)
-    }
-
-    fn on_commit_response(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        from: NodeId,
-        sync: bool,
-        offsets: Vec<(TopicPartition, Offset)>,
-        error: Option<GroupError>,
-    ) {
-        match error {
-            None => ctx.emit(EventKind::OffsetsCommitted {
-                consumer: self.id,
-                group: self.group.to_string(),
-                offsets,
-            }),
-            Some(error) => {
-                ctx.emit(EventKind::OffsetCommitFailed {
-                    consumer: self.id,
-                    group: self.group.to_string(),
-                    error,
-                });
-                self.on_group_error(ctx, from, error);
-            }
-        }
-        if sync {
-            self.sync_commit_done(ctx);
-        }
-    }
-
-    /// A blocking commit finished (or failed): the application goes on.
-    fn sync_commit_done(&mut self, ctx: &mut Ctx<'_>) {
-        match std::mem::replace(&mut self.app, App::Polling) {
-            App::Polled { batch } => {
-                self.app = App::Polled { batch };
-                self.start_processing(ctx);
-            }
-            App::CommittingAfter => self.poll(ctx),
-            App::Closing => self.leave_and_stop(ctx),
-            app @ (App::Polling | App::Processing { .. }) => {
-                self.app = app;
-                if self.state == MemberState::PreparingJoin {
-                    self.send_join(ctx);
-                }
-            }
-        }
     }
 
     // ---- the rebalance protocol ---------------------------------------------------------------
@@ -1083,11 +1046,17 @@ impl Consumer {
             return;
         }
         self.rejoin_needed = false;
-        // onJoinPrepare: with auto-commit, commit what was consumed before rejoining.
+        self.assignment_snapshot = None;
+        // onJoinPrepare: with auto-commit, commit what was consumed before rejoining (retrying
+        // within the rebalance timeout); only a member of a stable generation can.
         let committing = self.config.commit == CommitMode::Auto
-            && self.generation.0 >= 0
-            && self.commit(ctx, true);
-        if !self.config.cooperative() {
+            && self.state == MemberState::Stable
+            && self.commit(ctx, Some(self.config.max_poll_interval_ms));
+        if self.generation == GenerationId::NONE || self.member_id.is_none() {
+            // The heartbeat thread (or a response) reset the generation: whatever is still owned
+            // is lost, not revoked, whatever the protocol.
+            self.revoke_all(ctx, true);
+        } else if !self.config.cooperative() {
             self.revoke_all(ctx, false);
         }
         if committing {
@@ -1243,22 +1212,15 @@ impl Consumer {
             .as_deref()
             .and_then(|n| n.parse::<AssignmentStrategy>().ok())
             .unwrap_or(self.config.partition_assignment_strategy[0]);
+        let subscriptions: Vec<_> = r.members.iter().map(|m| m.to_subscription()).collect();
+        let group_subscription: BTreeSet<&String> =
+            subscriptions.iter().flat_map(|s| s.topics.iter()).collect();
+        let topics = self.partition_counts_of(ctx, group_subscription.into_iter());
+        self.assignment_snapshot = Some(topics.clone());
         let assignor = match &mut self.assignor {
             Some(a) if a.strategy() == strategy => a,
             slot => slot.insert(Assignor::new(strategy)),
         };
-        let subscriptions: Vec<_> = r.members.iter().map(|m| m.to_subscription()).collect();
-        let mut topics = BTreeMap::new();
-        for s in &subscriptions {
-            for t in &s.topics {
-                if let Some(id) = ctx.catalog.id(t)
-                    && let Some(&n) = self.partition_counts.get(id.0 as usize)
-                    && n > 0
-                {
-                    topics.insert(t.clone(), n);
-                }
-            }
-        }
         match assignor.assign(&topics, &subscriptions) {
             Ok(a) => r
                 .members
@@ -1378,17 +1340,27 @@ impl Consumer {
                 self.rejoin_needed |= self.state != MemberState::Stable;
             }
             GroupError::RebalanceInProgress => self.rejoin_needed = true,
-            GroupError::UnknownMemberId
-            | GroupError::IllegalGeneration
-            | GroupError::FencedInstanceId => {
-                // resetGenerationOnResponseError: the assignment is lost, not revoked.
+            GroupError::UnknownMemberId | GroupError::IllegalGeneration => {
+                // resetGenerationOnResponseError + requestRejoin. The partitions are given up as
+                // lost by the application thread at its next poll (onJoinPrepare), not here:
+                // records it is processing were handed to it while it owned them.
                 if error == GroupError::UnknownMemberId {
                     self.member_id = None;
                 }
                 self.generation = GenerationId::NONE;
                 self.state = MemberState::Unjoined;
                 self.rejoin_needed = true;
+            }
+            GroupError::FencedInstanceId => {
+                // Fatal: another instance with this group.instance.id took over (KIP-345).
+                let reason = format!("{}: {}", error.name(), error.description());
+                ctx.emit(EventKind::ConsumerFailed {
+                    consumer: self.id,
+                    reason,
+                });
                 self.revoke_all(ctx, true);
+                self.leave_and_stop(ctx);
+                return;
             }
             _ => self.rejoin_needed = true,
         }
@@ -1408,17 +1380,7 @@ impl Consumer {
                 self.wake_after(ctx, self.config.retry_backoff_ms);
             }
             Pending::Leave => {}
-            Pending::Commit { sync, .. } => {
-                ctx.emit(EventKind::OffsetCommitFailed {
-                    consumer: self.id,
-                    group: self.group.to_string(),
-                    error: GroupError::CoordinatorNotAvailable,
-                });
-                self.coordinator_lost(ctx);
-                if sync {
-                    self.sync_commit_done(ctx);
-                }
-            }
+            Pending::Commit { sync, offsets } => self.on_commit_timeout(ctx, sync, offsets),
             Pending::Join | Pending::Sync | Pending::Heartbeat | Pending::OffsetFetch => {
                 self.heartbeat_in_flight = false;
                 if matches!(self.state, MemberState::Joining | MemberState::Syncing) {
@@ -1439,24 +1401,33 @@ impl Consumer {
         );
     }
 
-    /// Every `heartbeat.interval.ms`: leave if the application has not polled within
+    /// Every `heartbeat.interval.ms` (`AbstractCoordinator.HeartbeatThread`): look the
+    /// coordinator up if it is unknown, leave if the application has not polled within
     /// `max.poll.interval.ms`, else heartbeat while Stable.
     fn heartbeat_tick(&mut self, ctx: &mut Ctx<'_>) {
         self.set_heartbeat_timer(ctx);
+        if self.coordinator.is_none() && self.state != MemberState::Unjoined {
+            // The heartbeat thread's lookupCoordinator(), even while the application is busy.
+            self.ensure_coordinator(ctx);
+        }
         if self.state != MemberState::Stable {
             return;
         }
         let busy = !matches!(self.app, App::Polling);
         if busy && ctx.now.since(self.last_poll) > self.config.max_poll_interval_ms {
-            // `maybeLeaveGroup("consumer poll timeout has expired")`.
+            // `maybeLeaveGroup("consumer poll timeout has expired")`: a dynamic member sends
+            // LeaveGroup; a static one sends nothing and is removed at its session timeout
+            // (KIP-345). Either way it forgets its generation and rejoins at its next poll.
             ctx.emit(EventKind::PollTimeoutExpired {
                 consumer: self.id,
                 group: self.group.to_string(),
             });
-            if let Some(member_id) = self.member_id.clone() {
+            if let Some(member_id) = self.member_id.clone()
+                && self.group_instance_id.is_none()
+            {
                 let leave = LeaveGroupRequest {
                     member_id: Some(member_id),
-                    group_instance_id: self.group_instance_id.clone(),
+                    group_instance_id: None,
                 };
                 self.send_group(ctx, GroupRequest::Leave(leave), Pending::Leave);
             }

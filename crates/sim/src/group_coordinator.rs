@@ -360,6 +360,15 @@ impl Broker {
                 ))
             })
             .collect();
+        if offsets.is_empty() {
+            // Nothing to write: answered at once (a commit waiting for a high watermark that
+            // no record of its own moves would otherwise wait for someone else's).
+            let response = GroupResponse::OffsetCommit {
+                error: None,
+                offsets: accepted,
+            };
+            return self.send_group_response(ctx, consumer, correlation, incarnation, response);
+        }
         let Some(replica) = self.replicas.get_mut(&offsets_tp) else {
             let error = GroupError::NotCoordinator;
             let response = GroupResponse::OffsetCommit {

@@ -9,6 +9,7 @@
 
 mod support;
 
+use kafka_sim::assignor::AssignmentStrategy;
 use kafka_sim::config::CommitMode;
 use kafka_sim::group::{GroupEvent, RebalanceReason, RemovalReason};
 use kafka_sim::*;
@@ -76,6 +77,48 @@ fn rebalances(t: &TestCluster, group: &str, since: usize) -> Vec<(u64, Rebalance
             _ => None,
         })
         .collect()
+}
+
+/// Walks the clients' own view of ownership (PartitionsAssigned, PartitionsRevoked, crashes and
+/// stops) and returns the first moment two consumers of `group` both believed they owned a
+/// partition, if any.
+fn first_double_ownership(t: &TestCluster, group: &str) -> Option<(u64, String, u32, u32)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let members: BTreeSet<u32> = t
+        .group(group)
+        .members
+        .iter()
+        .map(|m| m.consumer.0)
+        .collect();
+    let mut owned: BTreeMap<u32, BTreeSet<TopicPartition>> = BTreeMap::new();
+    for e in &t.events {
+        match &e.kind {
+            EventKind::PartitionsAssigned {
+                consumer, assigned, ..
+            } if members.contains(&consumer.0) => {
+                owned.insert(consumer.0, assigned.iter().copied().collect());
+            }
+            EventKind::PartitionsRevoked {
+                consumer, revoked, ..
+            } => {
+                if let Some(o) = owned.get_mut(&consumer.0) {
+                    o.retain(|tp| !revoked.contains(tp));
+                }
+            }
+            EventKind::ConsumerCrashed { consumer } | EventKind::ConsumerStopped { consumer } => {
+                owned.remove(&consumer.0);
+            }
+            _ => continue,
+        }
+        for (a, pa) in &owned {
+            for (b, pb) in owned.range(a + 1..) {
+                if let Some(tp) = pa.intersection(pb).next() {
+                    return Some((e.at.0, t.sim.tp_name(*tp), *a, *b));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn index_of_last_event(t: &TestCluster) -> usize {
@@ -439,5 +482,568 @@ fn graceful_stop_rebalances_at_once_without_duplicates() {
     assert_processed(&t, "billing", "orders", Some(1));
     let c = t.sim.ledger().consumption_counts("billing");
     assert_eq!((c.redelivered, c.skipped), (0, 0));
+    assert_no_unallowed_violations(&t);
+}
+
+// ---- rebalance protocols -----------------------------------------------------------------------
+
+/// The PartitionsRevoked events after event index `since`, as (consumer, revoked names, lost).
+fn revocations(t: &TestCluster, since: usize) -> Vec<(u32, Vec<String>, bool)> {
+    t.events[since..]
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::PartitionsRevoked {
+                consumer,
+                revoked,
+                lost,
+                ..
+            } => Some((
+                consumer.0,
+                revoked.iter().map(|tp| t.sim.tp_name(*tp)).collect(),
+                *lost,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn generations_completed(t: &TestCluster, group: &str, since: usize) -> Vec<i32> {
+    t.group_events(group, since)
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            GroupEvent::GenerationCompleted { generation_id, .. } => Some(generation_id.0),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `cooperative-sticky` (KIP-429). Two members share 6 partitions: the fresh sticky assignment
+/// hands them out round-robin in member-id order, so A = [0, 2, 4], B = [1, 3, 5]. A third member C
+/// joins: minQuota = maxQuota = 2, so A keeps its first two [0, 2] and gives up 4, B keeps [1, 3]
+/// and gives up 5, and C is to get [4, 5]. Cooperatively, round one takes 4 and 5 away from A and B
+/// without giving them to C yet (they are still owned); A and B revoke only those and rejoin;
+/// round two gives them to C. Nobody else stops consuming.
+/// Reference: `AbstractStickyAssignor` (`ConstrainedAssignmentBuilder`),
+/// `CooperativeStickyAssignor.adjustAssignment`, `ConsumerCoordinator.onJoinComplete`.
+#[test]
+fn cooperative_sticky_revokes_only_moved_partitions_in_two_rounds() {
+    let coop = consumer_config(|c| {
+        c.partition_assignment_strategy = vec![AssignmentStrategy::CooperativeSticky];
+    });
+    let mut t = cluster(6, 31);
+    t.consumer("billing", &["orders"], coop.clone());
+    t.consumer("billing", &["orders"], coop.clone());
+    t.produce_every("orders", "k", 30, 0);
+    t.run_for_ms(5_000);
+    assert_eq!(
+        t.group("billing").assignor.as_deref(),
+        Some("cooperative-sticky")
+    );
+    assert_eq!(
+        t.assignment("billing"),
+        vec![
+            (0, tps(&["orders-0", "orders-2", "orders-4"])),
+            (1, tps(&["orders-1", "orders-3", "orders-5"])),
+        ]
+    );
+    let generation = t.group("billing").generation;
+    let since = index_of_last_event(&t);
+    t.consumer("billing", &["orders"], coop);
+    t.run_for_ms(8_000);
+    assert_eq!(
+        t.assignment("billing"),
+        vec![
+            (0, tps(&["orders-0", "orders-2"])),
+            (1, tps(&["orders-1", "orders-3"])),
+            (2, tps(&["orders-4", "orders-5"])),
+        ]
+    );
+    let mut revoked = revocations(&t, since);
+    revoked.sort();
+    assert_eq!(
+        revoked,
+        vec![
+            (0, tps(&["orders-4"]), false),
+            (1, tps(&["orders-5"]), false),
+        ]
+    );
+    assert_eq!(
+        generations_completed(&t, "billing", since),
+        vec![generation + 1, generation + 2]
+    );
+    assert_eq!(t.group("billing").state, "Stable");
+    assert_no_unallowed_violations(&t);
+}
+
+/// `range` is eager: when C joins, A and B revoke everything they own before rejoining, and one
+/// rebalance gives the new ranges: 6 / 3 = 2 each, in member-id order.
+/// Reference: `ConsumerCoordinator.onJoinPrepare` (EAGER revokes all).
+#[test]
+fn eager_range_revokes_everything_in_one_round() {
+    let range = consumer_config(|c| {
+        c.partition_assignment_strategy = vec![AssignmentStrategy::Range];
+    });
+    let mut t = cluster(6, 32);
+    t.consumer("billing", &["orders"], range.clone());
+    t.consumer("billing", &["orders"], range.clone());
+    t.produce_every("orders", "k", 30, 0);
+    t.run_for_ms(5_000);
+    let generation = t.group("billing").generation;
+    let since = index_of_last_event(&t);
+    t.consumer("billing", &["orders"], range);
+    t.run_for_ms(8_000);
+    let mut revoked = revocations(&t, since);
+    revoked.sort();
+    assert_eq!(
+        revoked,
+        vec![
+            (0, tps(&["orders-0", "orders-1", "orders-2"]), false),
+            (1, tps(&["orders-3", "orders-4", "orders-5"]), false),
+        ]
+    );
+    assert_eq!(
+        generations_completed(&t, "billing", since),
+        vec![generation + 1]
+    );
+    assert_eq!(
+        t.assignment("billing"),
+        vec![
+            (0, tps(&["orders-0", "orders-1"])),
+            (1, tps(&["orders-2", "orders-3"])),
+            (2, tps(&["orders-4", "orders-5"])),
+        ]
+    );
+    assert_no_unallowed_violations(&t);
+}
+
+// ---- coordinator, restarts, static members, poll timeout ---------------------------------------
+
+/// The group's coordinator is the leader of `__consumer_offsets` partition
+/// `abs("analytics".hashCode()) % 3`: "analytics".hashCode() = −1693017210 (Java `String.hashCode`,
+/// computed by hand with 32-bit wrap), 1693017210 % 3 = 0. Killing that broker moves the partition's
+/// leadership to another replica; the members find the new coordinator there, the group is Stable
+/// again, and the offsets committed as `__consumer_offsets` records survive on the new leader:
+/// every partition resumes from its last committed offset, nothing is skipped.
+/// Reference: `GroupCoordinatorService.partitionFor`, `CoordinatorRuntime` loading on election.
+#[test]
+fn coordinator_failover_keeps_committed_offsets() {
+    let config = consumer_config(|c| {
+        c.commit = CommitMode::SyncAfterProcessing;
+        c.processing_ms_per_record = 10;
+    });
+    let mut t = cluster(6, 41);
+    for _ in 0..2 {
+        t.consumer("analytics", &["orders"], config.clone());
+    }
+    t.produce_every("orders", "a", 30, 0);
+    t.run_for_ms(4_000);
+    t.produce_every("orders", "b", 20, 100);
+    let old = t.leader("__consumer_offsets", 0).expect("a leader");
+    assert_eq!(t.group("analytics").coordinator, Some(old));
+    let since = index_of_last_event(&t);
+    t.apply_now(Command::KillBroker { broker: old.0 });
+    t.produce_every("orders", "c", 100, 100);
+    t.run_for_ms(15_000);
+
+    let new = t.leader("__consumer_offsets", 0).expect("a new leader");
+    assert_ne!(new, old);
+    let found: Vec<BrokerId> = t.events[since..]
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::CoordinatorFound {
+                broker,
+                offsets_partition,
+                ..
+            } => {
+                assert_eq!(offsets_partition, 0);
+                Some(broker)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !found.is_empty() && found.iter().all(|b| *b == new),
+        "{found:?}"
+    );
+    let g = t.group("analytics");
+    assert_eq!((g.state.as_str(), g.coordinator), ("Stable", Some(new)));
+    t.narrate();
+    // Every position set after the failover comes from the group's committed offsets, at or
+    // past the last commit acknowledged before then (a commit in flight when the broker died
+    // may have reached the new leader's log without its answer reaching the consumer).
+    let mut acknowledged: std::collections::BTreeMap<TopicPartition, Offset> = Default::default();
+    let mut resumed = 0;
+    for (i, e) in t.events.iter().enumerate() {
+        match &e.kind {
+            EventKind::OffsetsCommitted { offsets, .. } => {
+                acknowledged.extend(offsets.iter().copied())
+            }
+            EventKind::PositionInitialized {
+                tp, offset, reset, ..
+            } if i >= since => {
+                let name = t.sim.tp_name(*tp);
+                assert_eq!(*reset, None, "{name}: the committed offset was found");
+                assert!(
+                    Some(offset) >= acknowledged.get(tp),
+                    "{name}: {offset} < {:?}",
+                    acknowledged.get(tp)
+                );
+                resumed += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        resumed >= 6,
+        "every partition resumed after the failover: {resumed}"
+    );
+    // Both members learn that the new coordinator does not know them before either is given
+    // the other's partitions: no partition has two owners at once.
+    assert_eq!(first_double_ownership(&t, "analytics"), None);
+    assert_processed(&t, "analytics", "orders", None);
+    assert_eq!(t.sim.ledger().consumption_counts("analytics").skipped, 0);
+    assert_no_unallowed_violations(&t);
+}
+
+/// A consumer reads 5, 7 and 3 records of orders-0/1/2 and commits them, then stops. While it is
+/// away 4 more records go to orders-0 and 2 to orders-2. Lag = HW − committed: 9 − 5 = 4,
+/// 7 − 7 = 0, 5 − 3 = 2. Restarted, it resumes at the committed offsets 5, 7, 3 and reads only the
+/// 6 new records.
+#[test]
+fn restarted_consumer_resumes_from_committed_offsets_and_lag_is_hw_minus_committed() {
+    let config = consumer_config(|c| c.commit = CommitMode::SyncAfterProcessing);
+    let mut t = cluster(3, 42);
+    let c = t.consumer("billing", &["orders"], config);
+    t.produce_to("orders", 0, 5);
+    t.produce_to("orders", 1, 7);
+    t.produce_to("orders", 2, 3);
+    t.run_for_ms(5_000);
+    t.apply_now(Command::StopConsumer { consumer: c });
+    t.run_for_ms(1_000);
+    assert_eq!(t.group("billing").state, "Empty");
+    t.produce_to("orders", 0, 4);
+    t.produce_to("orders", 2, 2);
+    t.run_for_ms(2_000);
+    assert_eq!(
+        t.lag("billing"),
+        vec![
+            ("orders-0".to_string(), Some(5), 9, Some(4)),
+            ("orders-1".to_string(), Some(7), 7, Some(0)),
+            ("orders-2".to_string(), Some(3), 5, Some(2)),
+        ]
+    );
+    let since = index_of_last_event(&t);
+    t.apply_now(Command::RestartConsumer { consumer: c });
+    t.run_for_ms(5_000);
+    let mut positions: Vec<(String, u64, Option<kafka_sim::config::AutoOffsetReset>)> = t.events
+        [since..]
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::PositionInitialized {
+                tp, offset, reset, ..
+            } => Some((t.sim.tp_name(tp), offset.0, reset)),
+            _ => None,
+        })
+        .collect();
+    positions.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        positions,
+        vec![
+            ("orders-0".to_string(), 5, None),
+            ("orders-1".to_string(), 7, None),
+            ("orders-2".to_string(), 3, None),
+        ]
+    );
+    assert_eq!(processed_by(&t, c, since), 6);
+    let counts = t.sim.ledger().consumption_counts("billing");
+    assert_eq!(
+        (counts.processed, counts.redelivered, counts.skipped),
+        (21, 0, 0)
+    );
+    assert_eq!(
+        t.lag("billing"),
+        vec![
+            ("orders-0".to_string(), Some(9), 9, Some(0)),
+            ("orders-1".to_string(), Some(7), 7, Some(0)),
+            ("orders-2".to_string(), Some(5), 5, Some(0)),
+        ]
+    );
+    assert_no_unallowed_violations(&t);
+}
+
+/// Static membership (KIP-345): members with `group.instance.id` send no LeaveGroup, and a
+/// restarted one that rejoins within `session.timeout.ms` takes over its old slot under a new
+/// member id — no rebalance, same partitions. Range orders static members by instance id
+/// (`inst-0` < `inst-1`), so the assignment is the same as before the restart.
+/// Reference: `GroupMetadataManager.updateStaticMemberThenRebalanceOrCompleteJoin`.
+#[test]
+fn static_member_restart_within_session_timeout_keeps_partitions_without_rebalance() {
+    let config = consumer_config(|c| {
+        c.group_instance_id = Some("inst".into());
+        c.commit = CommitMode::SyncAfterProcessing;
+    });
+    let mut t = cluster(6, 43);
+    t.consumer("billing", &["orders"], config.clone());
+    t.consumer("billing", &["orders"], config);
+    t.produce_every("orders", "k", 30, 0);
+    t.run_for_ms(5_000);
+    let before = t.assignment("billing");
+    assert_eq!(
+        before,
+        vec![
+            (0, tps(&["orders-0", "orders-1", "orders-2"])),
+            (1, tps(&["orders-3", "orders-4", "orders-5"])),
+        ]
+    );
+    let generation = t.group("billing").generation;
+    let since = index_of_last_event(&t);
+    t.apply_now(Command::CrashConsumer { consumer: 1 });
+    t.run_for_ms(2_000);
+    t.produce_every("orders", "during", 10, 50);
+    t.apply_now(Command::RestartConsumer { consumer: 1 });
+    t.run_for_ms(SESSION_TIMEOUT_MS + 4_000);
+    let replaced: Vec<String> = t
+        .group_events("billing", since)
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            GroupEvent::StaticMemberReplaced {
+                group_instance_id, ..
+            } => Some(group_instance_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replaced, vec!["inst-1".to_string()]);
+    assert_eq!(rebalances(&t, "billing", since), vec![]);
+    let g = t.group("billing");
+    assert_eq!((g.state.as_str(), g.generation), ("Stable", generation));
+    assert_eq!(t.assignment("billing"), before);
+    assert_processed(&t, "billing", "orders", Some(1));
+    assert_no_unallowed_violations(&t);
+}
+
+/// A consumer whose processing of one poll takes longer than `max.poll.interval.ms` is taken for
+/// stuck: its heartbeat thread sends LeaveGroup (`maybeLeaveGroup("consumer poll timeout has
+/// expired")`), the group rebalances without it, and the other member takes its partitions.
+#[test]
+fn poll_interval_exceeded_member_leaves_and_group_rebalances() {
+    let slow = consumer_config(|c| {
+        c.processing_ms_per_record = 2_000;
+        c.max_poll_records = 10;
+        c.max_poll_interval_ms = 10_000;
+    });
+    let mut t = cluster(6, 44);
+    t.consumer("billing", &["orders"], None);
+    let s = t.consumer("billing", &["orders"], slow);
+    t.produce_every("orders", "k", 60, 0);
+    t.run_for_ms(4_000);
+    assert_eq!(
+        t.owned("billing", s),
+        tps(&["orders-3", "orders-4", "orders-5"])
+    );
+    assert_eq!(t.client_state("billing", s), "processing");
+    let since = index_of_last_event(&t);
+    t.run_for_ms(12_000);
+    let expired: Vec<u64> = t.events[since..]
+        .iter()
+        .filter(
+            |e| matches!(e.kind, EventKind::PollTimeoutExpired { consumer, .. } if consumer.0 == s),
+        )
+        .map(|e| e.at.0)
+        .collect();
+    assert_eq!(expired.len(), 1);
+    let r = rebalances(&t, "billing", since);
+    assert!(
+        matches!(r.first(), Some((at, RebalanceReason::MemberLeft { .. })) if *at < expired[0] + 200),
+        "{r:?}"
+    );
+    assert!(
+        t.group_events("billing", since)
+            .iter()
+            .any(|(_, e)| matches!(
+                e,
+                GroupEvent::MemberRemoved {
+                    reason: RemovalReason::LeaveGroup,
+                    ..
+                }
+            ))
+    );
+    assert_eq!(
+        t.owned("billing", 0),
+        tps(&[
+            "orders-0", "orders-1", "orders-2", "orders-3", "orders-4", "orders-5"
+        ])
+    );
+    assert_no_unallowed_violations(&t);
+}
+
+// ---- regressions -------------------------------------------------------------------------------
+
+/// Partitions added to a subscribed topic: only the leader, whose `assignmentSnapshot` no longer
+/// matches the metadata, rejoins (`ConsumerCoordinator.rejoinNeededOrPending`); the follower hears
+/// of the rebalance from its next heartbeat. The new partitions are then shared out.
+#[test]
+fn added_partitions_make_the_leader_rebalance() {
+    let mut t = cluster(3, 51);
+    t.consumer("billing", &["orders"], None);
+    t.consumer("billing", &["orders"], None);
+    t.run_for_ms(4_000);
+    let since = index_of_last_event(&t);
+    t.apply_now(Command::AddPartitions {
+        topic: "orders".into(),
+        partitions: 6,
+    });
+    t.run_for_ms(5_000);
+    let r = rebalances(&t, "billing", since);
+    assert_eq!(r.len(), 1, "{r:?}");
+    let leader = t
+        .group_events("billing", 0)
+        .into_iter()
+        .find_map(|(_, e)| match e {
+            GroupEvent::GenerationCompleted { leader, .. } => Some(leader),
+            _ => None,
+        });
+    assert_eq!(
+        r[0].1,
+        RebalanceReason::LeaderRejoined {
+            member_id: leader.expect("a leader")
+        }
+    );
+    assert_eq!(
+        t.assignment("billing"),
+        vec![
+            (0, tps(&["orders-0", "orders-1", "orders-2"])),
+            (1, tps(&["orders-3", "orders-4", "orders-5"])),
+        ]
+    );
+    assert_no_unallowed_violations(&t);
+}
+
+/// A static member whose processing outlasts `max.poll.interval.ms` sends no LeaveGroup
+/// (`AbstractCoordinator.maybeLeaveGroup` only does for dynamic members): the coordinator removes
+/// it when its session times out.
+#[test]
+fn static_member_poll_timeout_sends_no_leave_group() {
+    let slow = consumer_config(|c| {
+        c.group_instance_id = Some("inst".into());
+        c.processing_ms_per_record = 2_000;
+        c.max_poll_records = 10;
+        c.max_poll_interval_ms = 10_000;
+    });
+    let mut t = cluster(3, 52);
+    t.consumer("billing", &["orders"], None);
+    let s = t.consumer("billing", &["orders"], slow);
+    t.produce_every("orders", "k", 30, 0);
+    t.run_for_ms(30_000);
+    assert!(
+        t.any(|k| matches!(k, EventKind::PollTimeoutExpired { consumer, .. } if consumer.0 == s))
+    );
+    let removals: Vec<RemovalReason> = t
+        .group_events("billing", 0)
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            GroupEvent::MemberRemoved { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removals, vec![RemovalReason::SessionTimeout]);
+    assert_no_unallowed_violations(&t);
+}
+
+/// The link from a member to its coordinator slows down by 7 s while the member processes a long
+/// poll: no heartbeat arrives for `session.timeout.ms`, the group drops it, and the late
+/// heartbeat is answered UNKNOWN_MEMBER_ID while the application is still processing. The
+/// partitions are lost, but the application finishes the records it already holds and gives the
+/// partitions up at its next poll (`ConsumerCoordinator.onJoinPrepare`): Kafka's heartbeat thread
+/// never revokes. Its commit after processing fails (`CommitFailedException`), so those records
+/// are redelivered to their new owner.
+#[test]
+fn membership_lost_while_processing_gives_partitions_up_at_next_poll() {
+    let config = consumer_config(|c| {
+        c.commit = CommitMode::SyncAfterProcessing;
+        c.processing_ms_per_record = 1_000;
+        c.max_poll_records = 20;
+        c.max_poll_interval_ms = 60_000;
+        c.request_timeout_ms = 20_000;
+    });
+    let mut t = cluster(3, 53);
+    t.consumer("billing", &["orders"], config.clone());
+    let b = t.consumer("billing", &["orders"], config);
+    t.produce_every("orders", "k", 60, 0);
+    assert!(t.run_until(10_000, |t| t.client_state("billing", b) == "processing"));
+    let coordinator = t.group("billing").coordinator.expect("a coordinator");
+    let (from, to) = (NodeRef::Consumer(b), NodeRef::Broker(coordinator.0));
+    t.apply_now(Command::SlowLink {
+        from,
+        to,
+        extra_ms: 7_000,
+    });
+    t.run_for_ms(9_000);
+    t.apply_now(Command::SlowLink {
+        from,
+        to,
+        extra_ms: 0,
+    });
+    // Dropped by the group, told so, and still owning its partition while it processes.
+    assert!(t.group_events("billing", 0).iter().any(|(_, e)| matches!(
+        e,
+        GroupEvent::MemberRemoved {
+            reason: RemovalReason::SessionTimeout,
+            ..
+        }
+    )));
+    assert_eq!(t.group("billing").members[b as usize].generation, -1);
+    assert_eq!(t.owned("billing", b), tps(&["orders-2"]));
+    t.run_for_ms(60_000);
+    let failed = t.any(|k| {
+        matches!(k, EventKind::OffsetCommitFailed { consumer, error: kafka_sim::group::GroupError::UnknownMemberId, .. } if consumer.0 == b)
+    });
+    assert!(failed, "the commit after processing fails");
+    assert!(
+        revocations(&t, 0)
+            .iter()
+            .any(|(c, _, lost)| *c == b && *lost)
+    );
+    assert_processed(&t, "billing", "orders", None);
+    assert_no_unallowed_violations(&t);
+}
+
+/// A member busy with a long poll holds up a rebalance: the join phase waits until it polls again
+/// (at most the rebalance timeout, its `max.poll.interval.ms`), and the newcomer's JoinGroup waits
+/// parked all that time — the client allows a JoinGroup the rebalance timeout plus 5 s
+/// (`AbstractCoordinator.sendJoinGroupRequest`), so it does not give up on the coordinator.
+#[test]
+fn rebalance_waits_for_a_busy_member_and_the_joiner_waits_patiently() {
+    let busy = consumer_config(|c| {
+        c.processing_ms_per_record = 1_000;
+        c.max_poll_records = 15;
+    });
+    let mut t = cluster(3, 54);
+    let a = t.consumer("billing", &["orders"], busy);
+    t.produce_to("orders", 0, 30);
+    assert!(t.run_until(10_000, |t| t.client_state("billing", a) == "processing"));
+    let started = t.sim.now().0;
+    let since = index_of_last_event(&t);
+    let b = t.consumer("billing", &["orders"], None);
+    t.run_for_ms(25_000);
+    let joins = t.events[since..]
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::JoinGroupSent { consumer, .. } if consumer.0 == b))
+        .count();
+    assert_eq!(
+        joins, 2,
+        "MEMBER_ID_REQUIRED, then one JoinGroup that waits"
+    );
+    assert!(!t.any(|k| matches!(k, EventKind::CoordinatorLost { .. })));
+    let completed: Vec<u64> = t
+        .group_events("billing", since)
+        .into_iter()
+        .filter_map(|(at, e)| matches!(e, GroupEvent::GenerationCompleted { .. }).then_some(at))
+        .collect();
+    assert_eq!(completed.len(), 1);
+    assert!(
+        completed[0] >= started + 15_000,
+        "the join phase waited for the busy member"
+    );
+    assert_eq!(t.group("billing").state, "Stable");
     assert_no_unallowed_violations(&t);
 }

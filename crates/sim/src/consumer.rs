@@ -618,26 +618,28 @@ impl Consumer {
             return self.close(ctx);
         }
         self.last_poll = ctx.now;
-        if !self.ensure_coordinator(ctx) {
-            return;
-        }
-        if self.rejoin_needed || self.state != MemberState::Stable {
-            self.join_if_needed(ctx);
-            // Eager: nothing is owned while rejoining. Cooperative (KIP-429): keep consuming the
-            // partitions still owned while the rebalance runs.
-            let keep_going = self.config.cooperative() && !self.assigned.is_empty();
-            if self.state != MemberState::Stable && !keep_going {
-                return;
+        // `ConsumerCoordinator.poll`: without a coordinator nothing about the group can move on,
+        // but the partitions still owned keep being fetched (`KafkaConsumer.poll` goes on to
+        // `pollForFetches`; a position still to look up waits for the coordinator).
+        if self.ensure_coordinator(ctx) {
+            if self.rejoin_needed || self.state != MemberState::Stable {
+                self.join_if_needed(ctx);
+                // Eager: nothing is owned while rejoining. Cooperative (KIP-429): keep consuming
+                // the partitions still owned while the rebalance runs.
+                let keep_going = self.config.cooperative() && !self.assigned.is_empty();
+                if self.state != MemberState::Stable && !keep_going {
+                    return;
+                }
             }
-        }
-        if self.config.commit == CommitMode::Auto {
-            // maybeAutoCommitOffsetsAsync; outside a stable generation it would fail locally.
-            if ctx.now >= self.next_auto_commit && self.state == MemberState::Stable {
-                self.next_auto_commit = ctx.now.plus_ms(self.config.auto_commit_interval_ms);
-                self.commit(ctx, None);
+            if self.config.commit == CommitMode::Auto {
+                // maybeAutoCommitOffsetsAsync; outside a stable generation it would fail locally.
+                if ctx.now >= self.next_auto_commit && self.state == MemberState::Stable {
+                    self.next_auto_commit = ctx.now.plus_ms(self.config.auto_commit_interval_ms);
+                    self.commit(ctx, None);
+                }
+                let wait = self.next_auto_commit.since(ctx.now);
+                self.wake_after(ctx, wait);
             }
-            let wait = self.next_auto_commit.since(ctx.now);
-            self.wake_after(ctx, wait);
         }
         self.resolve_positions(ctx);
         let batch = self.take_records();

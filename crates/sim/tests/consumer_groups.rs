@@ -1047,3 +1047,46 @@ fn rebalance_waits_for_a_busy_member_and_the_joiner_waits_patiently() {
     assert_eq!(t.group("billing").state, "Stable");
     assert_no_unallowed_violations(&t);
 }
+
+/// With `offsets.topic.replication.factor=1`, killing the broker holding the group's
+/// `__consumer_offsets` partition leaves the group without a coordinator until it returns. The
+/// members cannot heartbeat or commit, but they keep fetching and processing the partitions they
+/// own from the brokers still up (`KafkaConsumer.poll` fetches even while
+/// `ConsumerCoordinator.poll` cannot find the coordinator).
+#[test]
+fn without_a_coordinator_members_keep_consuming_what_they_own() {
+    let mut config = SimConfig::demo_timing();
+    config.brokers = 3;
+    config.broker.offsets_topic_replication_factor = 1;
+    let mut t = TestCluster::with_config(config, 55).topic("orders", 3, 3, TopicConfig::default());
+    t.consumer("analytics", &["orders"], None);
+    t.produce_every("orders", "a", 10, 50);
+    t.run_for_ms(5_000);
+    // "analytics" → __consumer_offsets-0 (see coordinator_failover_keeps_committed_offsets).
+    let coordinator = t.leader("__consumer_offsets", 0).expect("a leader");
+    t.apply_now(Command::KillBroker {
+        broker: coordinator.0,
+    });
+    t.run_for_ms(10_000);
+    assert_eq!(
+        t.leader("__consumer_offsets", 0),
+        None,
+        "the only replica is down"
+    );
+    let since = index_of_last_event(&t);
+    t.produce_every("orders", "b", 30, 100);
+    t.run_for_ms(5_000);
+    assert_eq!(
+        processed_by(&t, 0, since),
+        30,
+        "every new record was processed meanwhile"
+    );
+    assert_eq!(t.group("analytics").coordinator, None);
+    // ...but nothing they do is committed.
+    let commits = t.events[since..]
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::OffsetsCommitted { .. }))
+        .count();
+    assert_eq!(commits, 0);
+    assert_no_unallowed_violations(&t);
+}

@@ -113,6 +113,9 @@ pub(crate) enum Message {
         session: u64,
         result: FetchResult,
     },
+    /// The TCP connection from the sender's process closed: it died (or refused a connection).
+    /// Clients fail what they had in flight to it at once instead of waiting for a timeout.
+    ConnectionClosed,
     /// A consumer's request to its group coordinator.
     GroupRequest {
         group: std::rc::Rc<str>,

@@ -66,6 +66,8 @@ struct PartitionQueue {
 struct InFlight {
     tp: TopicPartition,
     batch: Batch,
+    /// The broker it was sent to (a closed connection fails what is in flight to it).
+    leader: BrokerId,
 }
 
 /// A producer client.
@@ -319,7 +321,8 @@ impl Producer {
                 },
                 self.config.request_timeout_ms,
             );
-            self.in_flight.insert(request, InFlight { tp, batch });
+            self.in_flight
+                .insert(request, InFlight { tp, batch, leader });
         }
     }
 
@@ -404,6 +407,37 @@ impl Producer {
         }
     }
 
+    /// The connection to `broker` closed (its process died): what is in flight to it fails with
+    /// NETWORK_EXCEPTION and is retried after the back-off (`NetworkClient` disconnect handling).
+    pub fn on_connection_closed(&mut self, ctx: &mut Ctx<'_>, broker: BrokerId) {
+        let failed: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.leader == broker)
+            .map(|(r, _)| *r)
+            .collect();
+        let mut tps = Vec::new();
+        for request in failed {
+            let Some(inflight) = self.in_flight.remove(&request) else {
+                continue;
+            };
+            ctx.cancel_timer(TimerKey::RequestTimeout {
+                producer: self.id,
+                request,
+            });
+            let tp = inflight.tp;
+            if let Some(q) = self.queues.get_mut(&tp) {
+                q.in_flight = q.in_flight.saturating_sub(1);
+            }
+            self.retry_or_fail(ctx, tp, inflight.batch, KafkaError::NetworkException);
+            tps.push(tp);
+        }
+        tps.dedup();
+        for tp in tps {
+            self.drain(ctx, tp);
+        }
+    }
+
     pub fn on_message(&mut self, ctx: &mut Ctx<'_>, message: Message) {
         match message {
             Message::MetadataUpdate {
@@ -419,6 +453,7 @@ impl Producer {
                 tp,
                 result,
             } => self.on_response(ctx, request, tp, result),
+            Message::ConnectionClosed => {}
             _ => {}
         }
     }

@@ -211,11 +211,18 @@ impl Sim {
         // Dropped: a cut link, a dead receiver, or either end restarted since it was sent.
         let (to_alive, to_inc) = self.liveness.of(to);
         let (_, from_inc) = self.liveness.of(from);
-        if self.network.is_cut(from, to)
-            || !to_alive
-            || to_inc != to_incarnation
-            || from_inc != from_incarnation
-        {
+        if self.network.is_cut(from, to) || from_inc != from_incarnation {
+            return;
+        }
+        if !to_alive || to_inc != to_incarnation {
+            // A client's request to a dead (or since restarted) broker: the connection is
+            // refused or reset, and the client hears of it.
+            if let (NodeId::Broker(_), NodeId::Producer(_) | NodeId::Consumer(_)) = (to, from)
+                && !matches!(message, crate::message::Message::ConnectionClosed)
+            {
+                let cause = Cause::Message { from, to };
+                ctx!(self, cause).send(to, from, crate::message::Message::ConnectionClosed);
+            }
             return;
         }
         let cause = Cause::Message { from, to };
@@ -229,7 +236,12 @@ impl Sim {
             }
             NodeId::Producer(p) => {
                 if let Some(producer) = self.producers.get_mut(p.0 as usize) {
-                    producer.on_message(&mut ctx, message);
+                    match (from, message) {
+                        (NodeId::Broker(b), crate::message::Message::ConnectionClosed) => {
+                            producer.on_connection_closed(&mut ctx, b)
+                        }
+                        (_, message) => producer.on_message(&mut ctx, message),
+                    }
                 }
             }
             NodeId::Consumer(c) => {
@@ -715,6 +727,16 @@ impl Sim {
                 self.liveness.brokers[i].0 = false;
                 let mut ctx = ctx!(self, cause);
                 self.brokers[i].kill(&mut ctx);
+                // The dead process's sockets close: every client connected to it is told.
+                let me = NodeId::Broker(BrokerId(broker));
+                let clients = self
+                    .producers
+                    .iter()
+                    .map(|p| NodeId::Producer(p.id))
+                    .chain(self.consumers.iter().map(|c| NodeId::Consumer(c.id)));
+                for client in clients {
+                    ctx.send(me, client, crate::message::Message::ConnectionClosed);
+                }
             }
             Command::RestartBroker { broker } => {
                 let i = broker as usize - 1;

@@ -320,3 +320,54 @@ fn ledger_records_which_replicas_hold_a_record() {
     assert_eq!(t.sim.ledger().replicated_to(RecordId(0)), want);
     assert_eq!(t.sim.ledger().records()[0].replicas_holding, 2);
 }
+
+/// Killing a broker closes its connections: a produce waiting there for replication fails at
+/// once with NETWORK_EXCEPTION and is retried, instead of waiting for `request.timeout.ms`; a
+/// merely isolated leader, whose connections stay open, is only given up on by the timeout.
+#[test]
+fn a_killed_leader_fails_in_flight_produces_at_once_an_isolated_one_by_timeout() {
+    for kill in [true, false] {
+        let mut t = TestCluster::new(3, 4).topic("orders", 1, 3, topic_config(2, false));
+        let leader = t.leader("orders", 0).expect("leader");
+        // Followers stop fetching, so an acks=all produce waits at the leader.
+        for b in t.sim.broker_ids() {
+            if b != leader {
+                t.apply(Command::CutLink {
+                    from: NodeRef::Broker(b.0),
+                    to: NodeRef::Broker(leader.0),
+                });
+            }
+        }
+        t.produce_to("orders", 0, 1);
+        t.run_for_ms(200);
+        let at = t.sim.now();
+        t.apply(if kill {
+            Command::KillBroker { broker: leader.0 }
+        } else {
+            Command::IsolateBroker { broker: leader.0 }
+        });
+        t.run_for_ms(1_000);
+        let retried_within_a_second = t.events.iter().any(|e| {
+            e.at >= at
+                && matches!(
+                    e.kind,
+                    EventKind::ProduceRetrying {
+                        error: KafkaError::NetworkException,
+                        ..
+                    }
+                )
+        });
+        assert_eq!(retried_within_a_second, kill, "kill = {kill}");
+        let timeout = t.sim.config().producer.request_timeout_ms;
+        t.run_for_ms(timeout);
+        if !kill {
+            assert!(t.any(|k| matches!(
+                k,
+                EventKind::ProduceRetrying {
+                    error: KafkaError::RequestTimedOut,
+                    ..
+                }
+            )));
+        }
+    }
+}

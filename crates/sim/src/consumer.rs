@@ -43,6 +43,10 @@ const MAX_PARTITION_FETCH_BYTES: u32 = 1_048_576;
 /// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: the JoinGroup timeout's margin over the
 /// rebalance timeout.
 const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
+/// `reconnect.backoff.ms` and `reconnect.backoff.max.ms` (Kafka's defaults): after a connection
+/// closes, the client waits this long, doubling per failure, before connecting again.
+const RECONNECT_BACKOFF_MS: u64 = 50;
+const RECONNECT_BACKOFF_MAX_MS: u64 = 1_000;
 
 /// Where the member is in the rebalance protocol (`AbstractCoordinator.MemberState` + joining).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +120,13 @@ enum Pending {
     ListOffsets(TopicPartition),
 }
 
+/// A request waiting for its answer: where it went and what it was.
+#[derive(Clone, Debug)]
+struct InFlight {
+    to: BrokerId,
+    pending: Pending,
+}
+
 /// A consumer client.
 #[derive(Clone, Debug)]
 pub(crate) struct Consumer {
@@ -159,7 +170,9 @@ pub(crate) struct Consumer {
     /// When the pending `ConsumerWake` timer fires.
     wake_at: Option<SimTime>,
     next_correlation: u64,
-    in_flight: BTreeMap<u64, Pending>,
+    in_flight: BTreeMap<u64, InFlight>,
+    /// Brokers whose connection closed: failures in a row, and no reconnecting before when.
+    reconnect_backoff: BTreeMap<BrokerId, (u32, SimTime)>,
 }
 
 impl Consumer {
@@ -206,6 +219,7 @@ impl Consumer {
             wake_at: None,
             next_correlation: 0,
             in_flight: BTreeMap::new(),
+            reconnect_backoff: BTreeMap::new(),
             config,
         }
     }
@@ -327,6 +341,7 @@ impl Consumer {
         self.completed.clear();
         self.app = App::Polling;
         self.heartbeat_in_flight = false;
+        self.reconnect_backoff.clear();
         self.sync_commit_deadline = None;
         self.commit_retry = None;
         self.wake_at = None;
@@ -336,6 +351,16 @@ impl Consumer {
     // ---- messages and timers ------------------------------------------------------------------
 
     pub fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
+        if let Message::ConnectionClosed = message {
+            if let NodeId::Broker(broker) = from {
+                self.on_connection_closed(ctx, broker);
+            }
+            return;
+        }
+        // An answer means the connection works again.
+        if let NodeId::Broker(broker) = from {
+            self.reconnect_backoff.remove(&broker);
+        }
         match message {
             Message::MetadataUpdate {
                 partition_counts,
@@ -390,8 +415,8 @@ impl Consumer {
                 }
             }
             TimerKey::ConsumerRequestTimeout { correlation, .. } => {
-                if let Some(pending) = self.in_flight.remove(&correlation) {
-                    self.on_request_timeout(ctx, pending);
+                if let Some(f) = self.in_flight.remove(&correlation) {
+                    self.on_request_timeout(ctx, f.pending);
                 }
             }
             _ => {}
@@ -399,12 +424,47 @@ impl Consumer {
     }
 
     fn take_pending(&mut self, ctx: &mut Ctx<'_>, correlation: u64) -> Option<Pending> {
-        let pending = self.in_flight.remove(&correlation)?;
+        let f = self.in_flight.remove(&correlation)?;
         ctx.cancel_timer(TimerKey::ConsumerRequestTimeout {
             consumer: self.id,
             correlation,
         });
-        Some(pending)
+        Some(f.pending)
+    }
+
+    /// The connection to `broker` closed (its process died): `NetworkClient` fails every request
+    /// in flight to it at once with a `DisconnectException`, which each handler treats as it
+    /// treats a timeout; a coordinator on that broker is marked unknown
+    /// (`AbstractCoordinator.checkAndGetCoordinator` finds it unavailable).
+    fn on_connection_closed(&mut self, ctx: &mut Ctx<'_>, broker: BrokerId) {
+        if !self.alive {
+            return;
+        }
+        let failures = self.reconnect_backoff.get(&broker).map_or(0, |(n, _)| *n) + 1;
+        let backoff = RECONNECT_BACKOFF_MS
+            .saturating_mul(1 << (failures - 1).min(20))
+            .min(RECONNECT_BACKOFF_MAX_MS);
+        let until = ctx.now.plus_ms(backoff);
+        self.reconnect_backoff.insert(broker, (failures, until));
+        let failed: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.to == broker)
+            .map(|(c, _)| *c)
+            .collect();
+        for correlation in failed {
+            // An earlier failure may already have dropped it (coordinator_lost).
+            if let Some(f) = self.in_flight.remove(&correlation) {
+                ctx.cancel_timer(TimerKey::ConsumerRequestTimeout {
+                    consumer: self.id,
+                    correlation,
+                });
+                self.on_request_timeout(ctx, f.pending);
+            }
+        }
+        if self.coordinator == Some(broker) {
+            self.coordinator_lost(ctx);
+        }
     }
 
     fn on_request_timeout(&mut self, ctx: &mut Ctx<'_>, pending: Pending) {
@@ -442,7 +502,7 @@ impl Consumer {
             // A fetch may be held by the leader for fetch.max.wait.ms on top of the request timeout.
             _ => self.config.request_timeout_ms + self.config.fetch_max_wait_ms,
         };
-        self.in_flight.insert(correlation, pending);
+        self.in_flight.insert(correlation, InFlight { to, pending });
         ctx.send(self.node(), NodeId::Broker(to), message);
         ctx.set_timer(
             TimerKey::ConsumerRequestTimeout {
@@ -570,6 +630,11 @@ impl Consumer {
             let leader = self.leaders.get(&tp).and_then(|(l, _)| *l)?;
             Some((leader, partition))
         });
+        // A broker still in reconnect backoff is unavailable: look again after it.
+        let found = match found {
+            Some((broker, _)) if !self.connectable(ctx, broker) => None,
+            found => found,
+        };
         match found {
             Some((broker, offsets_partition)) => {
                 self.coordinator = Some(broker);
@@ -589,6 +654,18 @@ impl Consumer {
         }
     }
 
+    /// Whether a connection to `broker` may be attempted now (`NetworkClient.isUnavailable` is
+    /// false); if not, the client polls again when its reconnect backoff ends.
+    fn connectable(&mut self, ctx: &mut Ctx<'_>, broker: BrokerId) -> bool {
+        match self.reconnect_backoff.get(&broker) {
+            Some(&(_, until)) if until > ctx.now => {
+                self.wake_after(ctx, until.since(ctx.now));
+                false
+            }
+            _ => true,
+        }
+    }
+
     /// `markCoordinatorUnknown`: forget it, refresh metadata, look again.
     fn coordinator_lost(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(broker) = self.coordinator.take() {
@@ -602,9 +679,9 @@ impl Consumer {
         let stale: Vec<u64> = self
             .in_flight
             .iter()
-            .filter(|(_, p)| {
+            .filter(|(_, f)| {
                 matches!(
-                    p,
+                    f.pending,
                     Pending::Join | Pending::Sync | Pending::Heartbeat | Pending::OffsetFetch
                 )
             })

@@ -29,6 +29,9 @@ impl Consumer {
                 self.request_metadata(ctx);
                 continue;
             };
+            if !self.connectable(ctx, leader) {
+                continue;
+            }
             let msg = Message::ConsumerFetchRequest {
                 tp,
                 fetch_offset: offset,
@@ -183,7 +186,12 @@ impl Consumer {
                 return;
             }
         };
-        let Some(leader) = self.leaders.get(&tp).and_then(|(l, _)| *l) else {
+        let Some(leader) = self
+            .leaders
+            .get(&tp)
+            .and_then(|(l, _)| *l)
+            .filter(|l| self.connectable(ctx, *l))
+        else {
             self.request_metadata(ctx);
             self.wake_after(ctx, self.config.retry_backoff_ms);
             return;

@@ -17,7 +17,7 @@ use crate::group_coordinator::GroupRequest;
 use crate::ids::{NodeId, Offset, TopicPartition};
 use crate::node::Ctx;
 
-use super::{App, Consumer, MemberState, Pending};
+use super::{App, Consumer, InFlight, MemberState, Pending};
 
 /// `default.api.timeout.ms` (Kafka's default): how long `commitSync()` keeps retrying.
 pub(super) const DEFAULT_API_TIMEOUT_MS: u64 = 60_000;
@@ -143,11 +143,14 @@ impl Consumer {
         let stale: Vec<u64> = self
             .in_flight
             .iter()
-            .filter(|(_, p)| matches!(p, Pending::Commit { .. }))
+            .filter(|(_, f)| matches!(f.pending, Pending::Commit { .. }))
             .map(|(c, _)| *c)
             .collect();
         for correlation in stale {
-            let Some(Pending::Commit { sync, offsets }) = self.in_flight.remove(&correlation)
+            let Some(InFlight {
+                pending: Pending::Commit { sync, offsets },
+                ..
+            }) = self.in_flight.remove(&correlation)
             else {
                 continue;
             };

@@ -979,6 +979,11 @@ impl Sim {
         self.consumers.iter().map(|c| c.id).collect()
     }
 
+    /// A consumer's configuration.
+    pub fn consumer_config(&self, consumer: ConsumerId) -> Option<&crate::config::ConsumerConfig> {
+        self.consumers.get(consumer.0 as usize).map(|c| &c.config)
+    }
+
     /// Whether a consumer's process is running.
     pub fn consumer_alive(&self, consumer: ConsumerId) -> bool {
         self.liveness.of(NodeId::Consumer(consumer)).0

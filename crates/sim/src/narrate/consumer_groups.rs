@@ -18,7 +18,8 @@ pub(super) fn sentence(kind: &EventKind, sim: &Sim) -> String {
             tps.iter().map(|tp| tpn(*tp)).collect::<Vec<_>>().join(", ")
         }
     };
-    let c = &sim.config().consumer;
+    // Each consumer's own settings (they may differ from the run's default).
+    let c = |id: crate::ids::ConsumerId| sim.consumer_config(id).unwrap_or(&sim.config().consumer);
     match kind {
         EventKind::ConsumerAdded {
             consumer,
@@ -37,7 +38,7 @@ pub(super) fn sentence(kind: &EventKind, sim: &Sim) -> String {
         ),
         EventKind::ConsumerCrashed { consumer } => format!(
             "consumer {consumer} crashed: no commit, no LeaveGroup; its coordinator will only notice when session.timeout.ms ({}) passes without a heartbeat",
-            seconds(c.session_timeout_ms)
+            seconds(c(*consumer).session_timeout_ms)
         ),
         EventKind::ConsumerRestarted { consumer } => {
             format!("consumer {consumer} started again and rejoins its group")
@@ -64,7 +65,7 @@ pub(super) fn sentence(kind: &EventKind, sim: &Sim) -> String {
             group,
             broker,
             event,
-        } => group_event(sim, group, *broker, event),
+        } => group_event(group, *broker, event),
         EventKind::JoinGroupSent {
             consumer,
             group,
@@ -203,7 +204,7 @@ pub(super) fn sentence(kind: &EventKind, sim: &Sim) -> String {
         ),
         EventKind::PollTimeoutExpired { consumer, group } => format!(
             "consumer {consumer} did not call poll() within max.poll.interval.ms ({}), so it left group \"{group}\"",
-            seconds(c.max_poll_interval_ms)
+            seconds(c(*consumer).max_poll_interval_ms)
         ),
         _ => String::new(),
     }
@@ -222,8 +223,7 @@ fn commit_error(error: GroupError) -> &'static str {
     }
 }
 
-fn group_event(sim: &Sim, group: &str, broker: crate::ids::BrokerId, event: &GroupEvent) -> String {
-    let g = sim.config();
+fn group_event(group: &str, broker: crate::ids::BrokerId, event: &GroupEvent) -> String {
     match event {
         GroupEvent::RebalanceStarted {
             generation_id,
@@ -272,10 +272,9 @@ fn group_event(sim: &Sim, group: &str, broker: crate::ids::BrokerId, event: &Gro
         ),
         GroupEvent::MemberRemoved { member_id, reason } => {
             let why = match reason {
-                RemovalReason::SessionTimeout => format!(
-                    "no heartbeat within its session.timeout.ms (consumer default {})",
-                    seconds(g.consumer.session_timeout_ms)
-                ),
+                RemovalReason::SessionTimeout => {
+                    "no heartbeat within its session.timeout.ms".to_string()
+                }
                 RemovalReason::LeaveGroup => "it sent LeaveGroup".to_string(),
                 RemovalReason::RebalanceTimeout => {
                     "it did not rejoin within the rebalance timeout (max.poll.interval.ms)"

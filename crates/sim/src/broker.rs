@@ -459,11 +459,14 @@ impl Broker {
                     batch.timeout_ms,
                 );
             }
-            // The next batch must continue the sequence; a producer this leader has no state for
-            // must start at 0 (a later batch arriving first, e.g. at a new leader, is refused and
-            // retried after the earlier ones).
-            let expected = state.last_sequence.map_or(0, |prev| prev.wrapping_add(1));
-            if first != expected {
+            // The next batch must continue the sequence. A producer this leader has no state for
+            // (none of its records is in this log, e.g. after an unclean election or retention)
+            // may start anywhere: `ProducerAppendInfo.checkSequence` accepts any sequence when
+            // the producer epoch is unknown. The client keeps this safe by retrying only its
+            // first unresolved batch at a time.
+            if let Some(prev) = state.last_sequence
+                && first != prev.wrapping_add(1)
+            {
                 return respond(ctx, Err(KafkaError::OutOfOrderSequenceNumber));
             }
             let base = replica.log.log_end_offset();

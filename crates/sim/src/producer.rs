@@ -250,6 +250,24 @@ impl Producer {
             };
             let is_last = queue.batches.len() == 1;
             if ctx.now < front.retry_after {
+                // Make sure something wakes the queue then: the timer set with the back-off may
+                // have been replaced since (an epoch bump re-arms it for now).
+                let key = TimerKey::RetryBackoff {
+                    producer: self.id,
+                    tp,
+                };
+                ctx.agenda.set_timer(key, front.retry_after);
+                break;
+            }
+            // Idempotence: a retried batch (it has a sequence) goes out only when no batch with
+            // a lower sequence is in flight, so retries reach the leader one at a time and in
+            // order (`RecordAccumulator.shouldStopDrainBatchesForPartition`).
+            if let Some(seq) = front.data.base_sequence
+                && self
+                    .in_flight
+                    .values()
+                    .any(|f| f.tp == tp && f.batch.data.base_sequence.is_some_and(|s| s < seq))
+            {
                 break;
             }
             if self.epoch_bump_pending && !front.maybe_written {

@@ -371,3 +371,31 @@ fn a_killed_leader_fails_in_flight_produces_at_once_an_isolated_one_by_timeout()
         }
     }
 }
+
+/// A min.insync.replicas outage: writes to several partitions are refused with
+/// NOT_ENOUGH_REPLICAS until their delivery timeout; every one of them then fails — none stays
+/// pending (a failed idempotent batch must not stall the others behind an epoch bump).
+#[test]
+fn refused_writes_all_fail_by_the_delivery_timeout_and_none_stalls() {
+    let mut t = TestCluster::new(3, 7).topic("orders", 3, 3, topic_config(2, false));
+    t.apply(Command::KillBroker { broker: 1 });
+    t.apply(Command::KillBroker { broker: 3 });
+    t.run_for_ms(5_000);
+    for i in 0..3 {
+        t.produce("orders", &format!("customer_{}", 6 + i), "order");
+        t.run_for_ms(300);
+    }
+    for _ in 0..3 {
+        t.produce_to("orders", 0, 1);
+        t.run_for_ms(300);
+    }
+    let delivery = t.sim.config().producer.delivery_timeout_ms;
+    t.run_for_ms(delivery + 10_000);
+    assert_eq!(t.sim.pending_sends(), 0, "every send is resolved");
+    let failed = t
+        .outcomes()
+        .iter()
+        .filter(|o| matches!(o, kafka_sim::ledger::Outcome::Failed(_)))
+        .count();
+    assert_eq!(failed, 6);
+}

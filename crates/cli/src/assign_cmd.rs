@@ -76,8 +76,7 @@ pub fn run(args: &AssignArgs) -> Result<(), String> {
         .read_to_string(&mut text)
         .map_err(|e| format!("cannot read the group from stdin: {e}"))?;
     let output = assign_json(args.strategy, &text)?;
-    println!("{output}");
-    Ok(())
+    crate::print_line(&output)
 }
 
 /// The `assign` command without I/O: group JSON in, assignment JSON out.

@@ -26,6 +26,19 @@ enum Command {
     Run(run_cmd::RunArgs),
 }
 
+/// Writes `text` and a newline to stdout. A closed pipe (`kafka-sim run … | head`) is not an
+/// error worth a panic: the reader has what it wanted.
+pub(crate) fn print_line(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to stdout: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -18,19 +18,32 @@ pub struct PartitionArgs {
 
 /// Prints `KEY<TAB>PARTITION` per key.
 pub fn run(args: &PartitionArgs) -> Result<(), String> {
+    match route(args) {
+        // The reader closed the pipe (`… | head`): it has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.to_string()),
+        Ok(()) => Ok(()),
+    }
+}
+
+fn route(args: &PartitionArgs) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
     if args.partitions == 0 {
-        return Err("--partitions must be at least 1 (a topic has at least one partition)".into());
+        let message = "--partitions must be at least 1 (a topic has at least one partition)";
+        return Err(Error::new(ErrorKind::InvalidInput, message));
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut emit = |key: &str| -> Result<(), String> {
+    let mut emit = |key: &str| -> std::io::Result<()> {
         let partition = partition_for_key(key.as_bytes(), args.partitions);
-        writeln!(out, "{key}\t{partition}").map_err(|e| format!("cannot write to stdout: {e}"))
+        writeln!(out, "{key}\t{partition}")
     };
     if args.keys.is_empty() {
         for (number, line) in std::io::stdin().lock().lines().enumerate() {
-            let line =
-                line.map_err(|e| format!("stdin line {}: {e} (keys must be UTF-8)", number + 1))?;
+            let line = line.map_err(|e| {
+                let message = format!("stdin line {}: {e} (keys must be UTF-8)", number + 1);
+                Error::new(ErrorKind::InvalidData, message)
+            })?;
             emit(&line)?;
         }
     } else {
@@ -39,5 +52,4 @@ pub fn run(args: &PartitionArgs) -> Result<(), String> {
         }
     }
     out.flush()
-        .map_err(|e| format!("cannot write to stdout: {e}"))
 }

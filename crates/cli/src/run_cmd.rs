@@ -40,6 +40,5 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let report = RunReport::new(&sim, &events, refused);
     let json = serde_json::to_string_pretty(&report)
         .map_err(|e| format!("cannot print the report: {e}"))?;
-    println!("{json}");
-    Ok(())
+    crate::print_line(&json)
 }

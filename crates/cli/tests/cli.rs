@@ -156,3 +156,34 @@ fn run_rejects_bad_scenarios_with_exit_2_and_a_named_problem() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kafka-sim run … | head`: the reader closes the pipe early; the CLI stops quietly (exit 0, no
+/// panic message) instead of crashing on the failed write.
+#[test]
+fn a_closed_output_pipe_is_not_a_crash() {
+    let scenario = format!(
+        "{}/../../www/scenarios/acks-1-leader-failover.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for args in [
+        vec!["run", scenario.as_str()],
+        vec!["partition", "--partitions", "12"],
+    ] {
+        let mut child = kafka_sim()
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run");
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        if let Some(mut stdin) = child.stdin.take() {
+            let keys = "k\n".repeat(100_000);
+            let _ = stdin.write_all(keys.as_bytes());
+        }
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+    }
+}

@@ -142,7 +142,7 @@ pub(super) fn sentence(kind: &EventKind, sim: &Sim) -> String {
                 AutoOffsetReset::None => ("none", "nowhere"),
             };
             format!(
-                "consumer {consumer} starts {} at offset {offset}: no committed offset, so auto.offset.reset={name} picks {what}",
+                "consumer {consumer} starts {} at offset {offset}: its group has no committed offset there (or it is no longer in the log), so auto.offset.reset={name} picks {what}",
                 tpn(*tp)
             )
         }

@@ -3,12 +3,16 @@
 //! interleaved with time advances. Nothing panics; a refused command changes nothing observable;
 //! refusals carry the right `CommandError`; after healing everything no unallowed invariant
 //! violation shows up; and the same stream on the same seed gives the same events.
-//! `PROPTEST_CASES=N` widens the search (default 64 cases).
+//! Consumer commands take part too (nonsense group ids, subscriptions and configurations, unknown
+//! consumer ids, consumers in link commands), with a model of their refusals.
+//! `PROPTEST_CASES=N` widens the search (default 64 cases); the generator's seed is fixed so that
+//! a default run is repeatable, `PROPTEST_RNG_SEED=N` explores other streams.
 
+use kafka_sim::assignor::AssignmentStrategy;
 use kafka_sim::ids::CommandId;
 use kafka_sim::ledger::{LedgerCounts, LedgerRecord};
 use kafka_sim::topic::TopicInfo;
-use kafka_sim::view::PartitionView;
+use kafka_sim::view::{GroupView, PartitionView};
 use kafka_sim::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -81,6 +85,8 @@ struct Snapshot {
     cut: Vec<(NodeId, NodeId)>,
     slowed: Vec<((NodeId, NodeId), u64)>,
     pending_sends: usize,
+    groups: Vec<GroupView>,
+    consumers: Vec<(ConsumerId, bool)>,
 }
 
 impl Snapshot {
@@ -106,6 +112,12 @@ impl Snapshot {
             cut: sim.cut_links(),
             slowed: sim.slowed_links(),
             pending_sends: sim.pending_sends(),
+            groups: sim.group_views(),
+            consumers: sim
+                .consumer_ids()
+                .into_iter()
+                .map(|c| (c, sim.consumer_alive(c)))
+                .collect(),
         }
     }
 }
@@ -232,6 +244,46 @@ fn expected_outcome(sim: &Sim, command: &Command) -> Option<Result<(), CommandEr
         }
         Command::AddBroker => Ok(()),
         Command::ElectPreferredLeaders => Ok(()),
+        Command::StopConsumer { consumer: c } | Command::CrashConsumer { consumer: c } => {
+            match consumer_running(sim, *c) {
+                None => Err(CommandError::UnknownConsumer { consumer: *c }),
+                Some(false) => Err(CommandError::ConsumerNotRunning { consumer: *c }),
+                Some(true) => Ok(()),
+            }
+        }
+        Command::RestartConsumer { consumer: c } => match consumer_running(sim, *c) {
+            None => Err(CommandError::UnknownConsumer { consumer: *c }),
+            Some(true) => Err(CommandError::ConsumerAlreadyRunning { consumer: *c }),
+            Some(false) => Ok(()),
+        },
+        Command::CutLink { from, to } | Command::HealLink { from, to } => {
+            link_refusal(sim, *from, *to).map_or(Ok(()), Err)
+        }
+        Command::SlowLink { from, to, extra_ms } => match link_refusal(sim, *from, *to) {
+            Some(e) => Err(e),
+            None if *extra_ms > 3_600_000 => Err(CommandError::OutOfRange {
+                what: "extra_ms".into(),
+                value: *extra_ms,
+                max: 3_600_000,
+            }),
+            None => Ok(()),
+        },
+        Command::AddConsumer { group, topics, .. } => {
+            // `group.id`: 1 to 255 characters; then the subscription; the configuration is
+            // checked by `add_consumer_config_fits`.
+            if group.is_empty() || group.chars().count() > 255 {
+                return Some(Err(CommandError::InvalidGroupId {
+                    group: group.clone(),
+                }));
+            }
+            if topics.is_empty() {
+                return Some(Err(CommandError::NoTopics));
+            }
+            if let Some(t) = topics.iter().find(|t| sim.catalog().id(t).is_none()) {
+                return Some(Err(CommandError::UnknownTopic { topic: t.clone() }));
+            }
+            return None;
+        }
         Command::CreateTopic { name, .. } => {
             let valid = !name.is_empty()
                 && name.len() <= 249
@@ -249,6 +301,147 @@ fn expected_outcome(sim: &Sim, command: &Command) -> Option<Result<(), CommandEr
         }
         _ => return None,
     })
+}
+
+/// Whether consumer `c` runs, as its group's view says (`None`: no such consumer). The view, not
+/// `Sim::consumer_alive`, which misses a graceful stop that completes after the batch in hand
+/// (see `consumer_alive_follows_a_deferred_stop`).
+fn consumer_running(sim: &Sim, c: u32) -> Option<bool> {
+    sim.group_views()
+        .iter()
+        .flat_map(|g| g.members.iter())
+        .find(|m| m.consumer.0 == c)
+        .map(|m| m.alive)
+}
+
+/// The refusal a link command between `from` and `to` gets, if any: an unknown node (`from`
+/// first), then a link from a node to itself.
+fn link_refusal(sim: &Sim, from: NodeRef, to: NodeRef) -> Option<CommandError> {
+    let unknown = |n: NodeRef| match n {
+        NodeRef::Controller => None,
+        NodeRef::Broker(b) => (b == 0 || b as usize > sim.broker_ids().len())
+            .then_some(CommandError::UnknownBroker { broker: b }),
+        NodeRef::Producer(p) => (p as usize >= sim.producer_ids().len())
+            .then_some(CommandError::UnknownProducer { producer: p }),
+        NodeRef::Consumer(c) => (c as usize >= sim.consumer_ids().len())
+            .then_some(CommandError::UnknownConsumer { consumer: c }),
+    };
+    unknown(from)
+        .or_else(|| unknown(to))
+        .or_else(|| (from == to).then_some(CommandError::InvalidLink))
+}
+
+/// Consumer configuration keys whose value Kafka's client refuses (`ConsumerConfig`'s validators
+/// and `AbstractCoordinator`'s heartbeat check), and those the simulation may refuse besides
+/// (its documented upper limits, and zeros it does not run with). Kafka accepts 0 for
+/// `auto.commit.interval.ms`, `request.timeout.ms`, `retry.backoff.ms` and
+/// `heartbeat.interval.ms` (`consumer_config_accepts_what_kafka_accepts`).
+fn consumer_config_keys(c: &ConsumerConfig) -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut kafka = Vec::new();
+    let mut simulation = Vec::new();
+    if c.max_poll_records == 0 {
+        kafka.push("max.poll.records");
+    }
+    if c.max_poll_interval_ms == 0 {
+        kafka.push("max.poll.interval.ms");
+    }
+    if c.heartbeat_interval_ms >= c.session_timeout_ms {
+        kafka.push("heartbeat.interval.ms");
+    }
+    if c.partition_assignment_strategy.is_empty() {
+        kafka.push("partition.assignment.strategy");
+    }
+    // Kafka's INT configs stop at i32::MAX.
+    for (key, v) in [
+        ("session.timeout.ms", c.session_timeout_ms),
+        ("heartbeat.interval.ms", c.heartbeat_interval_ms),
+        ("max.poll.interval.ms", c.max_poll_interval_ms),
+        ("request.timeout.ms", c.request_timeout_ms),
+        ("auto.commit.interval.ms", c.auto_commit_interval_ms),
+        ("fetch.max.wait.ms", c.fetch_max_wait_ms),
+        ("max.poll.records", u64::from(c.max_poll_records)),
+    ] {
+        if v > i32::MAX as u64 {
+            kafka.push(key);
+        }
+    }
+    for (key, v, max) in [
+        ("max.poll.records", u64::from(c.max_poll_records), 100_000),
+        ("fetch.max.wait.ms", c.fetch_max_wait_ms, 3_600_000),
+        ("session.timeout.ms", c.session_timeout_ms, 3_600_000),
+        ("max.poll.interval.ms", c.max_poll_interval_ms, 86_400_000),
+        ("request.timeout.ms", c.request_timeout_ms, 3_600_000),
+        (
+            "auto.commit.interval.ms",
+            c.auto_commit_interval_ms,
+            86_400_000,
+        ),
+        (
+            "processing.ms.per.record",
+            c.processing_ms_per_record,
+            3_600_000,
+        ),
+    ] {
+        if v > max {
+            simulation.push(key);
+        }
+    }
+    for (key, v) in [
+        ("auto.commit.interval.ms", c.auto_commit_interval_ms),
+        ("session.timeout.ms", c.session_timeout_ms),
+        ("heartbeat.interval.ms", c.heartbeat_interval_ms),
+        ("request.timeout.ms", c.request_timeout_ms),
+        ("retry.backoff.ms", c.retry_backoff_ms),
+    ] {
+        if v == 0 {
+            simulation.push(key);
+        }
+    }
+    (kafka, simulation)
+}
+
+/// Checks an `AddConsumer` outcome against the configuration model (the group id and topics
+/// are `expected_outcome`'s).
+fn add_consumer_config_fits(
+    sim_before: &Sim,
+    command: &Command,
+    result: &Result<CommandId, CommandError>,
+) -> Result<(), TestCaseError> {
+    let Command::AddConsumer { config, .. } = command else {
+        return Ok(());
+    };
+    if expected_outcome(sim_before, command).is_some() {
+        return Ok(()); // refused before the configuration is looked at
+    }
+    let config = config
+        .clone()
+        .unwrap_or_else(|| sim_before.config().consumer.clone());
+    let (kafka, simulation) = consumer_config_keys(&config);
+    match result {
+        Err(CommandError::InvalidConfig(e)) => prop_assert!(
+            kafka.contains(&e.key.as_str()) || simulation.contains(&e.key.as_str()),
+            "{:?} refused for {} = {}, which Kafka accepts and the simulation supports",
+            command,
+            e.key,
+            e.value
+        ),
+        _ if !kafka.is_empty() => {
+            return Err(TestCaseError::fail(format!(
+                "{command:?} gave {result:?}; Kafka refuses {kafka:?}"
+            )));
+        }
+        Ok(_) => {}
+        Err(e) => prop_assert!(
+            matches!(
+                e,
+                CommandError::NoBrokersAvailable | CommandError::OutOfRange { .. }
+            ),
+            "{:?} refused with {:?}",
+            command,
+            e
+        ),
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,11 +511,143 @@ fn producer_id() -> impl Strategy<Value = u32> {
     prop_oneof![16 => Just(0u32), 4 => 1u32..=3, 1 => Just(999u32), 1 => Just(u32::MAX)]
 }
 
+fn consumer_id() -> impl Strategy<Value = u32> {
+    prop_oneof![12 => 0u32..=3, 2 => 4u32..=8, 1 => Just(999u32), 1 => Just(u32::MAX)]
+}
+
 fn node() -> impl Strategy<Value = NodeRef> {
     prop_oneof![
         1 => Just(NodeRef::Controller),
         4 => broker_id().prop_map(NodeRef::Broker),
         2 => producer_id().prop_map(NodeRef::Producer),
+        2 => consumer_id().prop_map(NodeRef::Consumer),
+    ]
+}
+
+fn group_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        16 => prop::sample::select(vec!["billing", "audit", "Billing"]).prop_map(String::from),
+        1 => Just(String::new()),
+        1 => Just("g".repeat(255)),
+        1 => Just("g".repeat(256)),
+        // 255 characters but 510 bytes: a valid group.id.
+        1 => Just("ü".repeat(255)),
+        1 => Just("ü".repeat(256)),
+        1 => Just("x".repeat(100_000)),
+        1 => any::<String>(),
+    ]
+}
+
+fn subscription() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        12 => Just(vec!["orders".to_string()]),
+        3 => prop::collection::vec(target_topic(), 0..=3),
+        1 => Just(Vec::new()),
+        1 => Just(vec!["orders".to_string(), "orders".to_string()]),
+        1 => Just(vec!["orders".to_string(), "t-1".to_string()]),
+        1 => Just(vec!["__consumer_offsets".to_string()]),
+    ]
+}
+
+fn strategies() -> impl Strategy<Value = Vec<AssignmentStrategy>> {
+    prop_oneof![
+        8 => prop::sample::select(AssignmentStrategy::ALL.to_vec()).prop_map(|s| vec![s]),
+        2 => Just(vec![AssignmentStrategy::Range, AssignmentStrategy::CooperativeSticky]),
+        1 => Just(vec![AssignmentStrategy::CooperativeSticky, AssignmentStrategy::Sticky]),
+        1 => Just(Vec::new()),
+        1 => Just(vec![AssignmentStrategy::Sticky; 3]),
+    ]
+}
+
+fn commit_mode() -> impl Strategy<Value = CommitMode> {
+    prop::sample::select(vec![
+        CommitMode::Auto,
+        CommitMode::SyncAfterProcessing,
+        CommitMode::AsyncAfterProcessing,
+        CommitMode::BeforeProcessing,
+    ])
+}
+
+fn consumer_config() -> impl Strategy<Value = ConsumerConfig> {
+    let timing = prop_oneof![
+        // (session.timeout.ms, heartbeat.interval.ms)
+        8 => Just((6_000u64, 1_000u64)),
+        1 => Just((6_000, 6_000)),
+        1 => Just((6_000, 10_000)),
+        // Below group.min.session.timeout.ms / above group.max.session.timeout.ms: the
+        // coordinator refuses the join (INVALID_SESSION_TIMEOUT).
+        1 => Just((1_000, 100)),
+        1 => Just((2_000_000, 1_000)),
+        1 => Just((0, 0)),
+        1 => Just((6_000, 0)),
+        1 => Just((u64::MAX, 1_000)),
+    ];
+    let sensible = (
+        strategies(),
+        commit_mode(),
+        prop::sample::select(vec![
+            AutoOffsetReset::Earliest,
+            AutoOffsetReset::Latest,
+            AutoOffsetReset::None,
+        ]),
+        prop_oneof![4 => Just(0u64), 2 => 1u64..=20, 1 => Just(1_000u64)],
+        prop::sample::select(vec![1u32, 5, 500]),
+        prop::option::weighted(0.15, Just("static".to_string())),
+        timing,
+    )
+        .prop_map(
+            |(strategy, commit, reset, processing, max_poll, instance, (session, heartbeat))| {
+                ConsumerConfig {
+                    partition_assignment_strategy: strategy,
+                    commit,
+                    auto_offset_reset: reset,
+                    processing_ms_per_record: processing,
+                    max_poll_records: max_poll,
+                    group_instance_id: instance,
+                    session_timeout_ms: session,
+                    heartbeat_interval_ms: heartbeat,
+                    ..ConsumerConfig::demo_timing()
+                }
+            },
+        );
+    let odd = |values: Vec<u64>| prop::sample::select(values);
+    let nonsense = (
+        odd(vec![0, 1, 100_000, 100_001, u32::MAX as u64]),
+        odd(vec![0, 1, 500, 3_600_000, 3_600_001, u64::MAX]),
+        odd(vec![0, 1, 30_000, 86_400_000, 86_400_001, u64::MAX]),
+        odd(vec![0, 1, 5_000, 3_600_000, 3_600_001, u64::MAX]),
+        odd(vec![0, 1, 2_000, 86_400_000, 86_400_001, u64::MAX]),
+        odd(vec![0, 1, 100, u64::MAX]),
+        odd(vec![0, 3_600_000, 3_600_001, u64::MAX]),
+    )
+        .prop_map(
+            |(max_poll, fetch_wait, poll_interval, request, auto_commit, backoff, processing)| {
+                ConsumerConfig {
+                    max_poll_records: max_poll as u32,
+                    fetch_max_wait_ms: fetch_wait,
+                    max_poll_interval_ms: poll_interval,
+                    request_timeout_ms: request,
+                    auto_commit_interval_ms: auto_commit,
+                    retry_backoff_ms: backoff,
+                    processing_ms_per_record: processing,
+                    ..ConsumerConfig::demo_timing()
+                }
+            },
+        );
+    prop_oneof![6 => sensible, 1 => nonsense]
+}
+
+fn consumer_command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        6 => (
+            group_id(),
+            subscription(),
+            prop::option::weighted(0.6, consumer_config()),
+        )
+            .prop_map(|(group, topics, config)| Command::AddConsumer { group, topics, config }),
+        3 => consumer_id().prop_map(|consumer| Command::StopConsumer { consumer }),
+        3 => consumer_id().prop_map(|consumer| Command::CrashConsumer { consumer }),
+        4 => consumer_id().prop_map(|consumer| Command::RestartConsumer { consumer }),
     ]
 }
 
@@ -489,6 +814,7 @@ fn command() -> impl Strategy<Value = Command> {
         2 => broker_id().prop_map(|broker| Command::IsolateBroker { broker }),
         2 => broker_id().prop_map(|broker| Command::ReconnectBroker { broker }),
         1 => Just(Command::ElectPreferredLeaders),
+        16 => consumer_command(),
     ]
 }
 
@@ -507,6 +833,8 @@ struct Scenario {
     warm_up: bool,
     /// Topics created up front (so that produce commands usually have somewhere to go).
     topics: Vec<Command>,
+    /// Consumers added after the topics (so that consumer commands usually have a target).
+    consumers: Vec<Command>,
     ops: Vec<Op>,
 }
 
@@ -531,15 +859,32 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 prop::bool::weighted(0.9),
                 prop::option::weighted(0.8, sensible_topic("orders", brokers)),
                 prop::option::weighted(0.3, sensible_topic("t-1", brokers)),
+                prop::collection::vec(sensible_consumer(), 0..=3),
                 prop::collection::vec(op(), 0..50),
             )
         })
-        .prop_map(|(seed, brokers, warm_up, orders, other, ops)| Scenario {
-            seed,
-            brokers,
-            warm_up,
-            topics: orders.into_iter().chain(other).collect(),
-            ops,
+        .prop_map(
+            |(seed, brokers, warm_up, orders, other, consumers, ops)| Scenario {
+                seed,
+                brokers,
+                warm_up,
+                topics: orders.into_iter().chain(other).collect(),
+                consumers,
+                ops,
+            },
+        )
+}
+
+/// A consumer of `orders` in one of two groups (its random configuration may still be refused).
+fn sensible_consumer() -> impl Strategy<Value = Command> {
+    (
+        prop::sample::select(vec!["billing", "audit"]),
+        prop::option::weighted(0.7, consumer_config()),
+    )
+        .prop_map(|(group, config)| Command::AddConsumer {
+            group: group.into(),
+            topics: vec!["orders".into()],
+            config,
         })
 }
 
@@ -576,6 +921,7 @@ impl Run {
         let twin = self.sim.clone();
         let expected = expected_outcome(&self.sim, &command);
         let result = self.sim.apply(command.clone());
+        add_consumer_config_fits(&twin, &command, &result)?;
         match (&result, expected) {
             (Ok(_), Some(Err(e))) => {
                 return Err(TestCaseError::fail(format!(
@@ -664,7 +1010,7 @@ impl Run {
 
     fn play(s: &Scenario) -> Result<Run, TestCaseError> {
         let mut run = Run::start(s);
-        for c in &s.topics {
+        for c in s.topics.iter().chain(&s.consumers) {
             run.apply(c.clone())?;
         }
         for op in &s.ops {
@@ -687,12 +1033,18 @@ impl Run {
         Ok(run)
     }
 
-    /// Restarts every dead broker, heals every link and slowed link, then runs 60 s.
+    /// Restarts every dead broker and stopped consumer, heals every link and slowed link, then
+    /// runs 60 s.
     fn heal_and_settle(&mut self) -> Result<(), TestCaseError> {
         let first = self.results.len();
         for b in self.sim.broker_ids() {
             if !self.sim.broker_alive(b) {
                 self.apply(Command::RestartBroker { broker: b.0 })?;
+            }
+        }
+        for c in self.sim.consumer_ids() {
+            if consumer_running(&self.sim, c.0) == Some(false) {
+                self.apply(Command::RestartConsumer { consumer: c.0 })?;
             }
         }
         for b in self.sim.broker_ids() {
@@ -740,6 +1092,15 @@ fn unallowed_violations(events: &[Event]) -> Vec<&Event> {
         .collect()
 }
 
+/// A fixed generator seed unless `PROPTEST_RNG_SEED` asks for another one.
+fn rng_seed() -> proptest::test_runner::RngSeed {
+    if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
+        ProptestConfig::default().rng_seed
+    } else {
+        proptest::test_runner::RngSeed::Fixed(0x636f_6d6d_616e_6473)
+    }
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -751,6 +1112,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),
         failure_persistence: None,
+        rng_seed: rng_seed(),
         ..ProptestConfig::default()
     })]
 
@@ -1248,6 +1610,299 @@ fn refused_commands_leave_no_trace() {
     assert!(before == Snapshot::of(&sim));
     // Command ids count accepted commands only.
     assert_eq!(sim.apply(Command::ElectPreferredLeaders), Ok(CommandId(3)));
+}
+
+fn add_consumer(group: &str, topics: &[&str], config: Option<ConsumerConfig>) -> Command {
+    Command::AddConsumer {
+        group: group.into(),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        config,
+    }
+}
+
+#[test]
+fn consumer_refusals() {
+    let mut sim = ready(3);
+    sim.apply(create("orders", 2, 3, TopicConfig::default()))
+        .unwrap();
+    for consumer in [0, 1, 999, u32::MAX] {
+        for c in [
+            Command::StopConsumer { consumer },
+            Command::CrashConsumer { consumer },
+            Command::RestartConsumer { consumer },
+        ] {
+            assert_eq!(
+                sim.apply(c.clone()),
+                Err(CommandError::UnknownConsumer { consumer }),
+                "{c:?}"
+            );
+        }
+    }
+    for group in [String::new(), "g".repeat(256), "ü".repeat(256)] {
+        assert_eq!(
+            sim.apply(add_consumer(&group, &["orders"], None)),
+            Err(CommandError::InvalidGroupId {
+                group: group.clone()
+            })
+        );
+    }
+    assert_eq!(
+        sim.apply(add_consumer("billing", &[], None)),
+        Err(CommandError::NoTopics)
+    );
+    assert_eq!(
+        sim.apply(add_consumer("billing", &["orders", "nope"], None)),
+        Err(CommandError::UnknownTopic {
+            topic: "nope".into()
+        })
+    );
+    let d = ConsumerConfig::demo_timing;
+    for (config, key) in [
+        (
+            ConsumerConfig {
+                heartbeat_interval_ms: 6_000,
+                session_timeout_ms: 6_000,
+                ..d()
+            },
+            "heartbeat.interval.ms",
+        ),
+        (
+            ConsumerConfig {
+                max_poll_records: 0,
+                ..d()
+            },
+            "max.poll.records",
+        ),
+        (
+            ConsumerConfig {
+                max_poll_interval_ms: 0,
+                ..d()
+            },
+            "max.poll.interval.ms",
+        ),
+        (
+            ConsumerConfig {
+                partition_assignment_strategy: Vec::new(),
+                ..d()
+            },
+            "partition.assignment.strategy",
+        ),
+        (
+            ConsumerConfig {
+                processing_ms_per_record: 3_600_001,
+                ..d()
+            },
+            "processing.ms.per.record",
+        ),
+    ] {
+        assert_eq!(
+            config_key(sim.apply(add_consumer("billing", &["orders"], Some(config)))),
+            key
+        );
+    }
+    // 255 characters (510 bytes) is a valid group.id; the same topic twice is one subscription.
+    let long = "ü".repeat(255);
+    assert!(sim.apply(add_consumer(&long, &["orders"], None)).is_ok());
+    assert!(
+        sim.apply(add_consumer("billing", &["orders", "orders"], None))
+            .is_ok()
+    );
+    sim.advance_ms(10_000);
+    assert_eq!(
+        sim.apply(Command::RestartConsumer { consumer: 1 }),
+        Err(CommandError::ConsumerAlreadyRunning { consumer: 1 })
+    );
+    sim.apply(Command::CrashConsumer { consumer: 1 }).unwrap();
+    for c in [
+        Command::StopConsumer { consumer: 1 },
+        Command::CrashConsumer { consumer: 1 },
+    ] {
+        assert_eq!(
+            sim.apply(c),
+            Err(CommandError::ConsumerNotRunning { consumer: 1 })
+        );
+    }
+    sim.apply(Command::RestartConsumer { consumer: 1 }).unwrap();
+    // Links to consumers.
+    assert_eq!(
+        sim.apply(Command::CutLink {
+            from: NodeRef::Consumer(1),
+            to: NodeRef::Consumer(1)
+        }),
+        Err(CommandError::InvalidLink)
+    );
+    assert_eq!(
+        sim.apply(Command::CutLink {
+            from: NodeRef::Consumer(7),
+            to: NodeRef::Broker(999)
+        }),
+        Err(CommandError::UnknownConsumer { consumer: 7 })
+    );
+    assert_eq!(
+        sim.apply(Command::SlowLink {
+            from: NodeRef::Broker(1),
+            to: NodeRef::Consumer(7),
+            extra_ms: 10
+        }),
+        Err(CommandError::UnknownConsumer { consumer: 7 })
+    );
+    assert!(
+        sim.apply(Command::CutLink {
+            from: NodeRef::Consumer(0),
+            to: NodeRef::Consumer(1)
+        })
+        .is_ok()
+    );
+}
+
+#[test]
+fn no_broker_yet_means_no_consumer() {
+    // With every broker down (fenced) before the first consumer, `__consumer_offsets` cannot be
+    // created.
+    let mut fresh = Sim::new(demo(3), 1).unwrap();
+    fresh.advance_ms(2_000);
+    fresh.apply(topic("orders")).unwrap();
+    for b in 1..=3 {
+        fresh.apply(Command::KillBroker { broker: b }).unwrap();
+    }
+    fresh.advance_ms(10_000);
+    assert_eq!(
+        fresh.apply(add_consumer("billing", &["orders"], None)),
+        Err(CommandError::NoBrokersAvailable)
+    );
+}
+
+#[test]
+fn refused_consumer_commands_leave_no_trace() {
+    let mut sim = ready(3);
+    sim.apply(create("orders", 2, 3, TopicConfig::default()))
+        .unwrap();
+    sim.apply(add_consumer("billing", &["orders"], None))
+        .unwrap();
+    sim.apply(Command::ProduceMany {
+        producer: 0,
+        topic: "orders".into(),
+        count: 10,
+        keys: 3,
+        value_bytes: 16,
+    })
+    .unwrap();
+    sim.advance_ms(10_000);
+    sim.drain_events().for_each(drop);
+    let before = Snapshot::of(&sim);
+    let twin = sim.clone();
+    let refused = [
+        add_consumer("", &["orders"], None),
+        add_consumer("billing", &[], None),
+        add_consumer("billing", &["nope"], None),
+        add_consumer(
+            "billing",
+            &["orders"],
+            Some(ConsumerConfig {
+                heartbeat_interval_ms: 10_000,
+                ..ConsumerConfig::demo_timing()
+            }),
+        ),
+        Command::StopConsumer { consumer: 5 },
+        Command::RestartConsumer { consumer: 0 },
+        Command::CutLink {
+            from: NodeRef::Consumer(0),
+            to: NodeRef::Consumer(0),
+        },
+        Command::HealLink {
+            from: NodeRef::Consumer(3),
+            to: NodeRef::Broker(1),
+        },
+    ];
+    for c in refused {
+        assert!(sim.apply(c.clone()).is_err(), "{c:?}");
+        assert_eq!(sim.drain_events().count(), 0);
+    }
+    assert!(before == Snapshot::of(&sim));
+    let (mut was, mut is) = (twin, sim);
+    was.advance_ms(5_000);
+    is.advance_ms(5_000);
+    assert!(was.drain_events().eq(is.drain_events()));
+}
+
+/// Found while modelling the consumer commands. `Sim::consumer_alive` reads the simulator's
+/// liveness table, which `StopConsumer` updates only when the consumer stops at once: a consumer
+/// that is processing a batch finishes it first, then stops, and the table still says it runs.
+/// `consumer_alive` then disagrees with the group view and with `apply` (which refuses
+/// StopConsumer with ConsumerNotRunning and accepts RestartConsumer), and the network still
+/// delivers messages and timers to the stopped consumer.
+#[test]
+#[ignore = "bug: consumer_alive stays true after a graceful stop that completes after the batch, see report"]
+fn consumer_alive_follows_a_deferred_stop() {
+    let mut sim = ready(3);
+    sim.apply(create("orders", 1, 3, TopicConfig::default()))
+        .unwrap();
+    let slow = ConsumerConfig {
+        processing_ms_per_record: 20,
+        max_poll_records: 50,
+        ..ConsumerConfig::demo_timing()
+    };
+    sim.apply(add_consumer("billing", &["orders"], Some(slow)))
+        .unwrap();
+    sim.advance_ms(5_000);
+    sim.apply(Command::ProduceMany {
+        producer: 0,
+        topic: "orders".into(),
+        count: 200,
+        keys: 10,
+        value_bytes: 16,
+    })
+    .unwrap();
+    sim.advance_ms(500);
+    assert_eq!(sim.group_views()[0].members[0].client_state, "processing");
+    sim.apply(Command::StopConsumer { consumer: 0 }).unwrap();
+    sim.advance_ms(5_000);
+    assert!(
+        !sim.group_views()[0].members[0].alive,
+        "stopped after the batch"
+    );
+    assert_eq!(
+        sim.apply(Command::StopConsumer { consumer: 0 }),
+        Err(CommandError::ConsumerNotRunning { consumer: 0 })
+    );
+    assert!(
+        !sim.consumer_alive(ConsumerId(0)),
+        "consumer_alive says the stopped consumer runs"
+    );
+}
+
+/// Found while modelling the consumer configuration. Kafka's `ConsumerConfig` accepts 0 for
+/// `auto.commit.interval.ms`, `request.timeout.ms` and `retry.backoff.ms` (`atLeast(0)`), and
+/// `heartbeat.interval.ms` has no validator besides being below `session.timeout.ms`;
+/// `ConsumerConfig::validate` refuses all four ("must be at least 1"). The producer accepts
+/// `retry.backoff.ms = 0` and clamps it internally; the consumer could do the same.
+#[test]
+#[ignore = "deviation: the consumer refuses 0 for configs Kafka accepts (atLeast(0)), see report"]
+fn consumer_config_accepts_what_kafka_accepts() {
+    let mut sim = ready(3);
+    sim.apply(topic("orders")).unwrap();
+    let d = ConsumerConfig::demo_timing;
+    for config in [
+        ConsumerConfig {
+            auto_commit_interval_ms: 0,
+            ..d()
+        },
+        ConsumerConfig {
+            request_timeout_ms: 0,
+            ..d()
+        },
+        ConsumerConfig {
+            retry_backoff_ms: 0,
+            ..d()
+        },
+        ConsumerConfig {
+            heartbeat_interval_ms: 0,
+            ..d()
+        },
+    ] {
+        let result = sim.apply(add_consumer("billing", &["orders"], Some(config.clone())));
+        assert!(result.is_ok(), "{result:?} for {config:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

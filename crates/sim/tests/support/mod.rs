@@ -409,3 +409,31 @@ impl TestCluster {
         self.events.extend(self.sim.drain_events());
     }
 }
+
+impl TestCluster {
+    /// Whether `group` is Stable and its committed offsets reached every partition's high
+    /// watermark (it consumed everything committed so far).
+    pub fn group_caught_up(&self, group: &str) -> bool {
+        self.sim
+            .group_views()
+            .into_iter()
+            .find(|g| g.group == group)
+            .is_some_and(|g| {
+                g.state == "Stable"
+                    && g.lag
+                        .iter()
+                        .all(|row| row.committed.unwrap_or_default() == row.log_end_offset)
+            })
+    }
+
+    /// Consumers whose process runs (`running`) or not, as their groups' views say.
+    pub fn consumers_running(&self, running: bool) -> Vec<u32> {
+        self.sim
+            .group_views()
+            .iter()
+            .flat_map(|g| g.members.iter())
+            .filter(|m| m.alive == running)
+            .map(|m| m.consumer.0)
+            .collect()
+    }
+}

@@ -21,7 +21,8 @@
 //!  ◀──── JoinGroup resp (leader: all members)  → CompletingRebalance
 //!                      ◀──── JoinGroup resp (follower: no members)
 //!                      SyncGroup() ──────────▶ B parked until the leader's SyncGroup
-//!  SyncGroup(assignment) ────────────────────▶ assignment installed → Stable
+//!  SyncGroup(assignment) ────────────────────▶ GroupMetadata record to __consumer_offsets
+//!                                              record committed: assignment installed → Stable
 //!  ◀──── SyncGroup resp ◀──── SyncGroup resp   heartbeats now answered normally
 //! ```
 //!
@@ -32,23 +33,38 @@
 //! to) and calls the matching method with the current [`SimTime`]. From each [`Output`] it sends
 //! `responses` (possibly answers to requests parked earlier), sets a timer per
 //! [`TimerRequest`] (replacing the live timer with the same key, as `Agenda::set_timer` does),
-//! cancels each key in `cancel`, and records `events`. When a timer fires it calls
-//! [`ClassicGroup::on_timer`] with that key; a stale key is ignored. When the broker loses
-//! leadership of the partition it calls [`ClassicGroup::unload`] and drops the group; requests
-//! for groups it does not host are the host's to answer with `NOT_COORDINATOR`.
+//! cancels each key in `cancel`, records `events`, and appends each of `writes` to the group's
+//! `__consumer_offsets` partition, reporting the outcome with
+//! [`ClassicGroup::on_write_complete`]. When a timer fires it calls [`ClassicGroup::on_timer`]
+//! with that key; a stale key is ignored. When the broker loses leadership of the partition it
+//! calls [`ClassicGroup::unload`] and drops the group; when it gains it, it rebuilds each group
+//! from its latest record with [`ClassicGroup::load`]. Requests for groups it does not host are
+//! the host's to answer with `NOT_COORDINATOR`.
 //!
 //! Member ids are deterministic: `{client_id}-{n}` (static members: `{group.instance.id}-{n}`),
-//! where n counts the ids this group has handed out, from 1. Kafka appends a random UUID
+//! where n counts the ids this group has handed out, from 1 (a loaded group goes on from the
+//! largest n among its recorded members). Kafka appends a random UUID
 //! (`ClassicGroup.generateMemberId`); a counter keeps runs reproducible and still unique. Member
 //! iteration order is Kafka's: the coordinator's `members` `HashMap` is emulated (see
 //! `member.rs`), so the leader's member list, leader fail-over and protocol votes match Kafka.
 //!
+//! Persistence (`GroupMetadataManager.storeGroup` / `newGroupMetadataRecord`): the group asks
+//! the host to append a [`GroupMetadataValue`] record ([`Output::writes`]) when the leader's
+//! SyncGroup installs an assignment, when a restarted static member takes over its slot in Stable,
+//! and when the group becomes Empty. The leader's assignment is installed (→ Stable, SyncGroups
+//! answered) and the static member's JoinGroup answered only once the host reports the record
+//! committed ([`ClassicGroup::on_write_complete`]); a failed write resets the assignment and
+//! rebalances (or reverts the static member), as Kafka's `appendFuture` callbacks do. A new
+//! coordinator rebuilds the group from the latest record with [`ClassicGroup::load`]
+//! (`replay(GroupMetadataKey, GroupMetadataValue)` + `onLoaded`): Stable with the recorded members,
+//! leader, generation and assignment (Empty without members), every member's session timer
+//! started afresh — members that find the new coordinator just keep heartbeating.
+//!
 //! Simplified: the protocol type is always `consumer` and metadata is structured, not bytes;
-//! GroupMetadata record appends are assumed to succeed at once (Kafka answers the leader's
-//! SyncGroup after the append); JoinGroup ≥ v9 semantics (member id required, `skip_assignment`);
-//! a LeaveGroup names one member; offsets are validated, not stored; `Dead` is reached only by
-//! [`ClassicGroup::unload`] (no deletion, no offset expiry); a parked JoinGroup or SyncGroup that
-//! the same member replaces with a newer one is never answered, as in Kafka. No KIP-848 groups.
+//! JoinGroup ≥ v9 semantics (member id required, `skip_assignment`); a LeaveGroup names one
+//! member; offsets are validated, not stored; `Dead` is reached only by [`ClassicGroup::unload`]
+//! (no deletion, no offset expiry, no tombstones); a parked JoinGroup or SyncGroup that the same
+//! member replaces with a newer one is never answered, as in Kafka. No KIP-848 groups.
 
 mod coordinator;
 mod member;
@@ -150,6 +166,13 @@ impl fmt::Display for GenerationId {
 )]
 #[serde(transparent)]
 pub struct RequestId(pub u64);
+
+/// The group's handle for one GroupMetadata write; the host reports its completion with it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct WriteId(pub u64);
 
 macro_rules! group_errors {
     ($($variant:ident = $code:literal, $retriable:literal, $name:literal, $doc:literal;)*) => {
@@ -406,6 +429,8 @@ pub enum RebalanceReason {
     SessionTimeout { member_id: MemberId },
     /// Members did not send SyncGroup within the rebalance timeout.
     SyncTimeout { members: Vec<MemberId> },
+    /// The leader's assignment could not be written to `__consumer_offsets`.
+    AssignmentNotStored { error: GroupError },
 }
 
 /// Why a member left the group.
@@ -476,6 +501,96 @@ pub enum GroupEvent {
         invariant: GroupInvariant,
         detail: String,
     },
+    /// A new coordinator rebuilt the group from its latest GroupMetadata record: Stable with
+    /// `members` (in Kafka's order), or Empty without.
+    Loaded {
+        generation_id: GenerationId,
+        state: GroupState,
+        leader: Option<MemberId>,
+        members: Vec<MemberId>,
+    },
+}
+
+/// One member as a GroupMetadata record stores it (`GroupMetadataValue.MemberMetadata`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMetadataMember {
+    /// The member id.
+    pub member_id: MemberId,
+    /// `group.instance.id` of a static member.
+    pub group_instance_id: Option<String>,
+    /// The client's `client.id`.
+    pub client_id: String,
+    /// The member's `max.poll.interval.ms`.
+    pub rebalance_timeout_ms: u64,
+    /// The member's `session.timeout.ms`.
+    pub session_timeout_ms: u64,
+    /// Its metadata for the group's protocol (the only one a reloaded member supports).
+    pub subscription: ConsumerProtocolSubscription,
+    /// Its partitions.
+    pub assignment: Vec<TopicPartitionName>,
+}
+
+/// A classic group's membership as a record of its `__consumer_offsets` partition
+/// (`GroupMetadataValue`; the key, `GroupMetadataKey`, is the group id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMetadataValue {
+    /// `protocolType`: always `consumer` here.
+    pub protocol_type: String,
+    /// The generation.
+    pub generation_id: GenerationId,
+    /// The chosen protocol (assignor); `None` for an Empty group.
+    pub protocol_name: Option<String>,
+    /// The leader; `None` for an Empty group.
+    pub leader: Option<MemberId>,
+    /// `currentStateTimestamp`: when the group entered the state it was in when written.
+    pub current_state_timestamp: SimTime,
+    /// The members, in the coordinator's iteration order (Kafka's `allMembers()`).
+    pub members: Vec<GroupMetadataMember>,
+}
+
+impl GroupMetadataValue {
+    /// Roughly its size in bytes as Kafka encodes it (strings, timeouts, subscriptions and
+    /// assignments as `ConsumerProtocol` bytes).
+    pub fn encoded_len(&self) -> u32 {
+        let text = |s: &str| 2 + s.len();
+        let partitions = |tps: &[TopicPartitionName]| {
+            tps.iter().map(|tp| text(&tp.topic) + 8).sum::<usize>() + 4
+        };
+        let members: usize = self
+            .members
+            .iter()
+            .map(|m| {
+                text(m.member_id.as_str())
+                    + m.group_instance_id.as_deref().map_or(2, text)
+                    + text(&m.client_id)
+                    + text("/127.0.0.1") // clientHost
+                    + 8
+                    + 4
+                    + m.subscription.topics.iter().map(|t| text(t)).sum::<usize>()
+                    + partitions(&m.subscription.owned_partitions)
+                    + 4
+                    + partitions(&m.assignment)
+            })
+            .sum();
+        let header = text(&self.protocol_type)
+            + 4
+            + self.protocol_name.as_deref().map_or(2, text)
+            + self.leader.as_ref().map_or(2, |l| text(l.as_str()))
+            + 8
+            + 4;
+        u32::try_from(header + members).unwrap_or(u32::MAX)
+    }
+}
+
+/// A GroupMetadata record the host must append to the group's `__consumer_offsets` partition
+/// (acks=all); it reports the outcome with [`ClassicGroup::on_write_complete`] once the high
+/// watermark passes the record or the append fails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMetadataWrite {
+    /// The handle to report the outcome with.
+    pub write: WriteId,
+    /// The record's value.
+    pub value: GroupMetadataValue,
 }
 
 /// Everything one input produced. No key is both in `timers` and in `cancel`, so the host may
@@ -490,4 +605,6 @@ pub struct Output {
     pub cancel: Vec<GroupTimerKey>,
     /// What happened, in order.
     pub events: Vec<GroupEvent>,
+    /// GroupMetadata records to append, in order.
+    pub writes: Vec<GroupMetadataWrite>,
 }

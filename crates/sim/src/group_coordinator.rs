@@ -5,13 +5,21 @@
 //!
 //! Mirrors `GroupCoordinatorService` (routing by `partitionFor(groupId)`, NOT_COORDINATOR for
 //! groups hosted elsewhere), `CoordinatorRuntime` (load on becoming leader of an offsets
-//! partition, unload on losing it; a write completes once the high watermark passes it) and
-//! `OffsetMetadataManager` (`commitOffset`, `fetchOffsets`, replaying offset commit records).
+//! partition, unload on losing it; a write completes once the high watermark passes it, fails
+//! at once without enough in-sync replicas, after `offsets.commit.timeout.ms`, or when
+//! leadership moves) and the replay half of `GroupMetadataManager` / `OffsetMetadataManager`
+//! (`commitOffset`, `fetchOffsets`, replaying offset commit and group metadata records).
 //!
-//! Simplified: group membership is not written to `__consumer_offsets` (Kafka stores
-//! GroupMetadata records), so when the coordinator moves its members rejoin and the group
-//! rebalances; committed offsets do survive the move. FindCoordinator is answered from the
-//! client's metadata (the same answer a broker gives: the leader of the group's partition).
+//! Two kinds of records go to `__consumer_offsets`: offset commits (key `{group}\0{topic id}\0
+//! {partition}`) and GroupMetadata records (key `{group}\0`, written when a generation's
+//! assignment is installed, when a static member takes over its slot, and when the group becomes
+//! Empty). Compaction keeps the latest of each key, so the latest membership survives. A broker
+//! that becomes leader of an offsets partition replays it: the committed offsets, and each
+//! group's latest GroupMetadata record into a Stable (or Empty) group whose members' sessions
+//! start afresh — members that find the new coordinator keep heartbeating, without a rebalance.
+//!
+//! Simplified: FindCoordinator is answered from the client's metadata (the same answer a broker
+//! gives: the leader of the group's partition); loading takes no time.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -24,12 +32,12 @@ use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{EventKind, Invariant};
 use crate::group::{
-    ClassicGroup, GroupError, GroupEvent, GroupInvariant, GroupResponse, GroupTimerKey,
-    HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, OffsetCommitRequest, Output, RequestId,
-    SyncGroupRequest,
+    ClassicGroup, GroupError, GroupEvent, GroupInvariant, GroupMetadataValue, GroupMetadataWrite,
+    GroupResponse, GroupTimerKey, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    OffsetCommitRequest, Output, RequestId, SyncGroupRequest, WriteId,
 };
 use crate::ids::{BrokerId, ConsumerId, NodeId, Offset, ProducerId, RecordId, TopicPartition};
-use crate::ledger::{LedgerRecord, OffsetCommitValue, Outcome, Value};
+use crate::ledger::{GroupMetadataRecord, LedgerRecord, OffsetCommitValue, Outcome, Value};
 use crate::message::Message;
 use crate::node::Ctx;
 use crate::partition_log::LogEntry;
@@ -43,6 +51,14 @@ pub(crate) const COORDINATOR_PRODUCER: ProducerId = ProducerId(u32::MAX);
 
 /// Size of one offset commit record in the log, roughly (key, value, record overhead).
 const OFFSET_COMMIT_RECORD_BYTES: u32 = 64;
+/// A group metadata record's size beyond its key and value (record overhead, versions).
+const GROUP_METADATA_OVERHEAD_BYTES: u32 = 24;
+
+/// The compaction key of a group's GroupMetadata records: distinct from its offset keys
+/// (`{group}\0{topic id}\0{partition}`), so compaction keeps the latest of each.
+fn group_metadata_key(group: &str) -> String {
+    format!("{group}\u{0}")
+}
 
 /// `partitionFor(groupId)`: `Utils.abs(groupId.hashCode()) % offsets.topic.num.partitions`.
 pub fn offsets_partition(group: &str, partitions: u32) -> u32 {
@@ -73,19 +89,30 @@ struct HostedGroup {
     waiting: BTreeMap<RequestId, (ConsumerId, u64)>,
 }
 
-/// An offset commit appended to `__consumer_offsets`, waiting for the high watermark.
+/// What a coordinator write completes (`CoordinatorRuntime`'s deferred event).
+#[derive(Clone, Debug)]
+enum Completion {
+    /// An OffsetCommit: the cache learns the offsets and the consumer is answered.
+    OffsetCommit {
+        consumer: ConsumerId,
+        correlation: u64,
+        accepted: Vec<(TopicPartitionName, Offset)>,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    /// A GroupMetadata write: the group's state machine runs its callback.
+    GroupMetadata { write: WriteId },
+}
+
+/// Records appended to `__consumer_offsets`, waiting for the high watermark.
 #[derive(Clone, Debug)]
 struct PendingCommit {
     token: u64,
     offsets_tp: TopicPartition,
     required: Offset,
     group: Rc<str>,
-    consumer: ConsumerId,
-    correlation: u64,
     incarnation: u32,
     records: Vec<RecordId>,
-    accepted: Vec<(TopicPartitionName, Offset)>,
-    offsets: Vec<(TopicPartition, Offset)>,
+    completion: Completion,
 }
 
 /// The coordinator state of one broker.
@@ -317,6 +344,9 @@ impl Broker {
                 offsets,
             );
         }
+        for write in out.writes {
+            self.append_group_metadata(ctx, group, offsets_tp, incarnation, write);
+        }
     }
 
     /// A group timer fired.
@@ -345,8 +375,6 @@ impl Broker {
         incarnation: u32,
         accepted: Vec<(TopicPartitionName, Offset)>,
     ) {
-        let me = self.id;
-        let min_isr = ctx.catalog.effective_min_isr(offsets_tp.topic);
         let offsets: Vec<(TopicPartition, Offset)> = accepted
             .iter()
             .filter_map(|(name, o)| {
@@ -369,43 +397,114 @@ impl Broker {
             };
             return self.send_group_response(ctx, consumer, correlation, incarnation, response);
         }
-        let Some(replica) = self.replicas.get_mut(&offsets_tp) else {
-            let error = GroupError::NotCoordinator;
+        let records: Vec<(String, Value, u32)> = offsets
+            .iter()
+            .map(|(tp, offset)| {
+                let key = format!("{group}\u{0}{}\u{0}{}", tp.topic.0, tp.partition);
+                let value = Value::OffsetCommit(Box::new(OffsetCommitValue {
+                    group: group.clone(),
+                    tp: *tp,
+                    offset: *offset,
+                }));
+                (key, value, OFFSET_COMMIT_RECORD_BYTES)
+            })
+            .collect();
+        let completion = Completion::OffsetCommit {
+            consumer,
+            correlation,
+            accepted,
+            offsets,
+        };
+        if let Err(error) = self.append_coordinator_records(
+            ctx,
+            group,
+            offsets_tp,
+            incarnation,
+            records,
+            completion,
+        ) {
             let response = GroupResponse::OffsetCommit {
                 error: Some(error),
                 offsets: Vec::new(),
             };
-            return self.send_group_response(ctx, consumer, correlation, incarnation, response);
+            self.send_group_response(ctx, consumer, correlation, incarnation, response);
+        }
+    }
+
+    /// Writes a group's GroupMetadata record to `__consumer_offsets` (acks=all); the group hears
+    /// the outcome once the high watermark passes it, or at once if the append fails.
+    fn append_group_metadata(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &Rc<str>,
+        offsets_tp: TopicPartition,
+        incarnation: u32,
+        write: GroupMetadataWrite,
+    ) {
+        let GroupMetadataWrite { write, value } = write;
+        let size = GROUP_METADATA_OVERHEAD_BYTES
+            .saturating_add(value.encoded_len())
+            .saturating_add(u32::try_from(group.len()).unwrap_or(u32::MAX));
+        let value = Value::GroupMetadata(Box::new(GroupMetadataRecord {
+            group: group.clone(),
+            value,
+        }));
+        let records = vec![(group_metadata_key(group), value, size)];
+        let completion = Completion::GroupMetadata { write };
+        if let Err(error) = self.append_coordinator_records(
+            ctx,
+            group,
+            offsets_tp,
+            incarnation,
+            records,
+            completion,
+        ) {
+            self.complete_group_write(ctx, group, incarnation, write, Some(error));
+        }
+    }
+
+    /// Appends coordinator records (key, value, size) to the offsets partition this broker leads
+    /// and waits for the high watermark to pass them. Fails at once with `NOT_COORDINATOR` when
+    /// it does not lead the partition, and with `COORDINATOR_NOT_AVAILABLE` (Kafka's mapping of
+    /// NOT_ENOUGH_REPLICAS) when the ISR is below `min.insync.replicas`.
+    fn append_coordinator_records(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &Rc<str>,
+        offsets_tp: TopicPartition,
+        incarnation: u32,
+        records: Vec<(String, Value, u32)>,
+        completion: Completion,
+    ) -> Result<(), GroupError> {
+        let me = self.id;
+        let min_isr = ctx.catalog.effective_min_isr(offsets_tp.topic);
+        let Some(replica) = self.replicas.get_mut(&offsets_tp) else {
+            return Err(GroupError::NotCoordinator);
         };
         let epoch = replica.leader_epoch();
         let enough = match &replica.role {
             Role::Leader(l) => l.enough_replicas_for(Acks::All, min_isr),
-            _ => false,
+            _ => return Err(GroupError::NotCoordinator),
         };
         if !enough {
-            // NOT_ENOUGH_REPLICAS on the offsets topic is reported as COORDINATOR_NOT_AVAILABLE.
-            let response = GroupResponse::OffsetCommit {
-                error: Some(GroupError::CoordinatorNotAvailable),
-                offsets: Vec::new(),
-            };
-            return self.send_group_response(ctx, consumer, correlation, incarnation, response);
+            return Err(GroupError::CoordinatorNotAvailable);
         }
+        let (segment_bytes, segment_ms) = ctx
+            .catalog
+            .get(offsets_tp.topic)
+            .map(|t| (t.config.segment_bytes, t.config.segment_ms))
+            .unwrap_or((u64::MAX, u64::MAX));
         let base = replica.log.log_end_offset();
-        let mut records = Vec::with_capacity(offsets.len());
-        for (i, (tp, offset)) in offsets.iter().enumerate() {
-            let key = format!("{group}\u{0}{}\u{0}{}", tp.topic.0, tp.partition);
+        let mut ids = Vec::with_capacity(records.len());
+        for (i, (key, value, size_bytes)) in records.into_iter().enumerate() {
             let key = ctx.ledger.keys.intern(key.as_bytes());
             let record = ctx.ledger.create(LedgerRecord {
                 tp: offsets_tp,
                 producer: COORDINATOR_PRODUCER,
                 key: Some(key),
-                value: Value::OffsetCommit(Box::new(OffsetCommitValue {
-                    group: group.clone(),
-                    tp: *tp,
-                    offset: *offset,
-                })),
+                value,
                 timestamp: ctx.now,
-                size_bytes: OFFSET_COMMIT_RECORD_BYTES,
+                size_bytes,
                 sequence: None,
                 outcome: Outcome::Pending,
                 replicas_holding: 0,
@@ -420,19 +519,14 @@ impl Broker {
                 offset: Offset(base.0 + i as u64),
                 leader_epoch: epoch,
                 record,
-                size_bytes: OFFSET_COMMIT_RECORD_BYTES,
+                size_bytes,
                 timestamp: ctx.now,
             };
-            let (segment_bytes, segment_ms) = ctx
-                .catalog
-                .get(offsets_tp.topic)
-                .map(|t| (t.config.segment_bytes, t.config.segment_ms))
-                .unwrap_or((u64::MAX, u64::MAX));
             replica.log.append(entry, segment_bytes, segment_ms);
             ctx.ledger.on_replica_append(record, me, true);
-            records.push(record);
+            ids.push(record);
         }
-        let count = records.len() as u32;
+        let count = ids.len() as u32;
         if count > 0 {
             ctx.emit(EventKind::RecordsAppended {
                 tp: offsets_tp,
@@ -448,17 +542,34 @@ impl Broker {
             offsets_tp,
             required: Offset(base.0 + u64::from(count)),
             group: group.clone(),
-            consumer,
-            correlation,
             incarnation,
-            records,
-            accepted,
-            offsets,
+            records: ids,
+            completion,
         });
         let timeout = ctx.config.broker.offsets_commit_timeout_ms;
         ctx.set_timer(TimerKey::OffsetCommitTimeout { broker: me, token }, timeout);
         // Wakes followers parked on this partition, and completes at once with one replica.
         self.on_leader_append(ctx, offsets_tp);
+        Ok(())
+    }
+
+    /// Tells a hosted group how its GroupMetadata write ended (if it is still the same hosting).
+    fn complete_group_write(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &Rc<str>,
+        incarnation: u32,
+        write: WriteId,
+        error: Option<GroupError>,
+    ) {
+        let now = ctx.now;
+        let out = match self.coordinator.groups.get_mut(group) {
+            Some(hosted) if hosted.incarnation == incarnation => {
+                hosted.group.on_write_complete(now, write, error)
+            }
+            _ => return,
+        };
+        self.apply_group_output(ctx, group, out);
     }
 
     /// The offsets partition's high watermark reached `hw`: complete the commits below it.
@@ -490,15 +601,27 @@ impl Broker {
                     },
                 );
             }
-            let cache = self.coordinator.offsets.entry(c.group.clone()).or_default();
-            for (tp, offset) in &c.offsets {
-                cache.insert(*tp, *offset);
+            match c.completion {
+                Completion::OffsetCommit {
+                    consumer,
+                    correlation,
+                    accepted,
+                    offsets,
+                } => {
+                    let cache = self.coordinator.offsets.entry(c.group.clone()).or_default();
+                    for (tp, offset) in &offsets {
+                        cache.insert(*tp, *offset);
+                    }
+                    let response = GroupResponse::OffsetCommit {
+                        error: None,
+                        offsets: accepted,
+                    };
+                    self.send_group_response(ctx, consumer, correlation, c.incarnation, response);
+                }
+                Completion::GroupMetadata { write } => {
+                    self.complete_group_write(ctx, &c.group, c.incarnation, write, None);
+                }
             }
-            let response = GroupResponse::OffsetCommit {
-                error: None,
-                offsets: c.accepted,
-            };
-            self.send_group_response(ctx, c.consumer, c.correlation, c.incarnation, response);
         }
     }
 
@@ -531,31 +654,64 @@ impl Broker {
         for r in &c.records {
             ctx.ledger.on_outcome(*r, Outcome::Failed(cause));
         }
-        let response = GroupResponse::OffsetCommit {
-            error: Some(error),
-            offsets: Vec::new(),
-        };
-        self.send_group_response(ctx, c.consumer, c.correlation, c.incarnation, response);
+        match c.completion {
+            Completion::OffsetCommit {
+                consumer,
+                correlation,
+                ..
+            } => {
+                let response = GroupResponse::OffsetCommit {
+                    error: Some(error),
+                    offsets: Vec::new(),
+                };
+                self.send_group_response(ctx, consumer, correlation, c.incarnation, response);
+            }
+            Completion::GroupMetadata { write } => {
+                self.complete_group_write(ctx, &c.group, c.incarnation, write, Some(error));
+            }
+        }
     }
 
-    /// Became leader of an offsets partition: replay its log into the offset cache (Kafka loads
-    /// the partition before serving its groups).
+    /// Became leader of an offsets partition: replay its log (Kafka loads the partition before
+    /// serving its groups) — offset commits into the offset cache, and each group's latest
+    /// GroupMetadata record into a hosted group (`GroupMetadataManager.replay` + `onLoaded`).
+    /// Groups this broker already hosts (it stayed leader under a new epoch) are kept as they are.
     pub(crate) fn load_offsets(&mut self, ctx: &mut Ctx<'_>, tp: TopicPartition) {
         let Some(replica) = self.replicas.get(&tp) else {
             return;
         };
+        let mut groups: BTreeMap<Rc<str>, &GroupMetadataValue> = BTreeMap::new();
         for e in replica.log.entries() {
-            if let Some(LedgerRecord {
-                value: Value::OffsetCommit(v),
-                ..
-            }) = ctx.ledger.get(e.record)
-            {
-                self.coordinator
-                    .offsets
-                    .entry(v.group.clone())
-                    .or_default()
-                    .insert(v.tp, v.offset);
+            match ctx.ledger.get(e.record).map(|r| &r.value) {
+                Some(Value::OffsetCommit(v)) => {
+                    self.coordinator
+                        .offsets
+                        .entry(v.group.clone())
+                        .or_default()
+                        .insert(v.tp, v.offset);
+                }
+                Some(Value::GroupMetadata(g)) => {
+                    groups.insert(g.group.clone(), &g.value);
+                }
+                _ => {}
             }
+        }
+        let groups: Vec<(Rc<str>, GroupMetadataValue)> = groups
+            .into_iter()
+            .filter(|(name, _)| !self.coordinator.groups.contains_key(name))
+            .map(|(name, value)| (name, value.clone()))
+            .collect();
+        for (name, value) in groups {
+            let config = ctx.config.group_coordinator.clone();
+            let (group, out) = ClassicGroup::load(&*name, config, &value, ctx.now);
+            let hosted = HostedGroup {
+                group,
+                offsets_tp: tp,
+                incarnation: ctx.checker.next_group_incarnation(),
+                waiting: BTreeMap::new(),
+            };
+            self.coordinator.groups.insert(name.clone(), hosted);
+            self.apply_group_output(ctx, &name, out);
         }
     }
 

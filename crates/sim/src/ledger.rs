@@ -35,6 +35,18 @@ pub enum Value {
     Tombstone,
     /// An `__consumer_offsets` record: a group's committed offset for one partition.
     OffsetCommit(Box<OffsetCommitValue>),
+    /// An `__consumer_offsets` record: a classic group's membership (Kafka's `GroupMetadataKey`
+    /// and `GroupMetadataValue`).
+    GroupMetadata(Box<GroupMetadataRecord>),
+}
+
+/// The payload of a group metadata record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMetadataRecord {
+    /// The group (the record's key).
+    pub group: std::rc::Rc<str>,
+    /// Its generation, leader, protocol and members with their assignments.
+    pub value: crate::group::GroupMetadataValue,
 }
 
 /// The payload of an offset commit record (Kafka's `OffsetCommitKey` + `OffsetCommitValue`).
@@ -56,6 +68,7 @@ impl Value {
             Value::Synthetic { len } => *len,
             Value::Tombstone => 0,
             Value::OffsetCommit(_) => 24,
+            Value::GroupMetadata(g) => g.value.encoded_len(),
         }
     }
     /// Whether the value is empty or a tombstone.
@@ -116,9 +129,10 @@ pub struct LedgerRecord {
 }
 
 impl LedgerRecord {
-    /// Whether the record is the cluster's own (an offset commit in `__consumer_offsets`).
+    /// Whether the record is the cluster's own (an offset commit or group metadata record in
+    /// `__consumer_offsets`).
     pub fn is_internal(&self) -> bool {
-        matches!(self.value, Value::OffsetCommit(_))
+        matches!(self.value, Value::OffsetCommit(_) | Value::GroupMetadata(_))
     }
 }
 
@@ -249,7 +263,7 @@ impl Ledger {
         self.counts
     }
 
-    /// Totals over the internal `__consumer_offsets` records (offset commits).
+    /// Totals over the internal `__consumer_offsets` records (offset commits, group metadata).
     pub fn internal_counts(&self) -> LedgerCounts {
         self.internal_counts
     }

@@ -570,6 +570,12 @@ fn record_phrase(sim: &Sim, id: RecordId) -> String {
             v.offset,
             sim.tp_name(v.tp)
         ),
+        Value::GroupMetadata(g) => format!(
+            "group \"{}\"'s membership in generation {}: {} member(s)",
+            g.group,
+            g.value.generation_id,
+            g.value.members.len()
+        ),
     };
     format!("record {id} ({key}, {value})")
 }

@@ -11,7 +11,7 @@ mod support;
 
 use kafka_sim::assignor::AssignmentStrategy;
 use kafka_sim::config::CommitMode;
-use kafka_sim::group::{GroupEvent, RebalanceReason, RemovalReason};
+use kafka_sim::group::{GroupEvent, GroupState, RebalanceReason, RemovalReason};
 use kafka_sim::*;
 use support::*;
 
@@ -617,12 +617,18 @@ fn eager_range_revokes_everything_in_one_round() {
 /// The group's coordinator is the leader of `__consumer_offsets` partition
 /// `abs("analytics".hashCode()) % 3`: "analytics".hashCode() = −1693017210 (Java `String.hashCode`,
 /// computed by hand with 32-bit wrap), 1693017210 % 3 = 0. Killing that broker moves the partition's
-/// leadership to another replica; the members find the new coordinator there, the group is Stable
-/// again, and the offsets committed as `__consumer_offsets` records survive on the new leader:
-/// every partition resumes from its last committed offset, nothing is skipped.
-/// Reference: `GroupCoordinatorService.partitionFor`, `CoordinatorRuntime` loading on election.
+/// leadership to another replica, which loads the partition: the committed offsets and the
+/// GroupMetadata record written when generation 1's assignment was installed. The group is Stable
+/// there in generation 1 with the same members, leader and assignment, every member's session
+/// starting at the load. The members mark their coordinator unknown when the dead broker's
+/// connections close, find the new one, and keep heartbeating with their member id and
+/// generation: no JoinGroup, no new generation, no partition changes hands. With commitSync after
+/// processing nothing is skipped or processed twice.
+/// Reference: `GroupCoordinatorService.partitionFor`; `CoordinatorRuntime` loading on election;
+/// `GroupMetadataManager.replay(GroupMetadataKey, GroupMetadataValue)` and `onLoaded`
+/// (`rescheduleClassicGroupMemberHeartbeat`); `AbstractCoordinator.markCoordinatorUnknown`.
 #[test]
-fn coordinator_failover_keeps_committed_offsets() {
+fn coordinator_failover_keeps_the_group_and_its_committed_offsets() {
     let config = consumer_config(|c| {
         c.commit = CommitMode::SyncAfterProcessing;
         c.processing_ms_per_record = 10;
@@ -635,7 +641,20 @@ fn coordinator_failover_keeps_committed_offsets() {
     t.run_for_ms(4_000);
     t.produce_every("orders", "b", 20, 100);
     let old = t.leader("__consumer_offsets", 0).expect("a leader");
-    assert_eq!(t.group("analytics").coordinator, Some(old));
+    let before = t.group("analytics");
+    assert_eq!(
+        (before.state.as_str(), before.coordinator, before.generation),
+        ("Stable", Some(old), 1)
+    );
+    let ids_before = member_ids(&t, "analytics");
+    let assignment_before = t.assignment("analytics");
+    assert_eq!(
+        assignment_before,
+        vec![
+            (0, tps(&["orders-0", "orders-1", "orders-2"])),
+            (1, tps(&["orders-3", "orders-4", "orders-5"])),
+        ]
+    );
     let since = index_of_last_event(&t);
     t.apply_now(Command::KillBroker { broker: old.0 });
     t.produce_every("orders", "c", 100, 100);
@@ -643,19 +662,35 @@ fn coordinator_failover_keeps_committed_offsets() {
 
     let new = t.leader("__consumer_offsets", 0).expect("a new leader");
     assert_ne!(new, old);
-    // Each member looks its coordinator up again until it finds the new leader. (Until the
-    // controller fences the dead broker, metadata still names it: a lookup may find it, fail to
-    // connect, and back off — `reconnect.backoff.ms` — as a real client does.)
-    // The dead broker's connections close, so each member marks its coordinator unknown at
-    // once instead of after request.timeout.ms.
+    // The new leader loaded the group from its GroupMetadata record.
+    let loaded: Vec<(BrokerId, i32, GroupState, usize)> = t.events[since..]
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Group {
+                broker,
+                event:
+                    GroupEvent::Loaded {
+                        generation_id,
+                        state,
+                        members,
+                        ..
+                    },
+                ..
+            } => Some((*broker, generation_id.0, *state, members.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loaded, vec![(new, 1, GroupState::Stable, 2)]);
+    // Each member marks its coordinator unknown at once (the dead broker's connections close)
+    // and looks it up again until it finds the new leader. (Until the controller fences the dead
+    // broker, metadata still names it: a lookup may find it, fail to connect, and back off —
+    // `reconnect.backoff.ms` — as a real client does.)
     let killed_at = t.events[since].at.0;
     for consumer in 0..2 {
         let lost = t.events[since..].iter().find(
             |e| matches!(e.kind, EventKind::CoordinatorLost { consumer: c, .. } if c.0 == consumer),
         );
         assert!(lost.is_some_and(|e| e.at.0 < killed_at + 500), "{lost:?}");
-    }
-    for consumer in 0..2 {
         let found: Vec<BrokerId> = t.events[since..]
             .iter()
             .filter_map(|e| match e.kind {
@@ -674,42 +709,156 @@ fn coordinator_failover_keeps_committed_offsets() {
         assert_eq!(found.last(), Some(&new), "consumer {consumer}: {found:?}");
         assert!(found.iter().all(|b| *b == new || *b == old));
     }
+    // No rebalance: nobody rejoins, no generation completes, no partition is revoked or assigned,
+    // the members keep their ids.
+    assert!(rebalances(&t, "analytics", since).is_empty());
+    assert!(generations_completed(&t, "analytics", since).is_empty());
+    let churn = t.events[since..].iter().find(|e| {
+        matches!(
+            e.kind,
+            EventKind::JoinGroupSent { .. }
+                | EventKind::PartitionsRevoked { .. }
+                | EventKind::PartitionsAssigned { .. }
+        )
+    });
+    assert!(churn.is_none(), "{churn:?}");
     let g = t.group("analytics");
-    assert_eq!((g.state.as_str(), g.coordinator), ("Stable", Some(new)));
-    // Every position set after the failover comes from the group's committed offsets, at or
-    // past the last commit acknowledged before then (a commit in flight when the broker died
-    // may have reached the new leader's log without its answer reaching the consumer).
-    let mut acknowledged: std::collections::BTreeMap<TopicPartition, Offset> = Default::default();
-    let mut resumed = 0;
-    for (i, e) in t.events.iter().enumerate() {
-        match &e.kind {
-            EventKind::OffsetsCommitted { offsets, .. } => {
-                acknowledged.extend(offsets.iter().copied())
-            }
-            EventKind::PositionInitialized {
-                tp, offset, reset, ..
-            } if i >= since => {
-                let name = t.sim.tp_name(*tp);
-                assert_eq!(*reset, None, "{name}: the committed offset was found");
-                assert!(
-                    Some(offset) >= acknowledged.get(tp),
-                    "{name}: {offset} < {:?}",
-                    acknowledged.get(tp)
-                );
-                resumed += 1;
-            }
-            _ => {}
-        }
-    }
-    assert!(
-        resumed >= 6,
-        "every partition resumed after the failover: {resumed}"
+    assert_eq!(
+        (g.state.as_str(), g.coordinator, g.generation),
+        ("Stable", Some(new), 1)
     );
-    // Both members learn that the new coordinator does not know them before either is given
-    // the other's partitions: no partition has two owners at once.
+    assert_eq!(member_ids(&t, "analytics"), ids_before);
+    assert_eq!(t.assignment("analytics"), assignment_before);
+    // The members heartbeat to the new coordinator and commit there.
+    for consumer in 0..2 {
+        let committed = t.events[since..].iter().any(|e| {
+            matches!(e.kind, EventKind::OffsetsCommitted { consumer: c, .. } if c.0 == consumer)
+                && e.at.0 > killed_at + 6_000
+        });
+        assert!(
+            committed,
+            "consumer {consumer} commits to the new coordinator"
+        );
+    }
+    // Everything produced was processed exactly once: nothing skipped, nothing redelivered.
+    assert_processed(&t, "analytics", "orders", Some(1));
+    let counts = t.sim.ledger().consumption_counts("analytics");
+    assert_eq!((counts.skipped, counts.redelivered), (0, 0));
     assert_eq!(first_double_ownership(&t, "analytics"), None);
-    assert_processed(&t, "analytics", "orders", None);
-    assert_eq!(t.sim.ledger().consumption_counts("analytics").skipped, 0);
+    assert_no_unallowed_violations(&t);
+}
+
+/// The GroupMetadata records of a group (generation, member count, whether compaction removed
+/// the record from a replica), in the order they were written.
+fn group_metadata_records(t: &TestCluster, group: &str) -> Vec<(i32, usize, bool)> {
+    t.sim
+        .ledger()
+        .records()
+        .iter()
+        .filter_map(|r| match &r.value {
+            kafka_sim::ledger::Value::GroupMetadata(g) if &*g.group == group => {
+                Some((g.value.generation_id.0, g.value.members.len(), r.deleted))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `__consumer_offsets` is compacted by record key, and a group's GroupMetadata records share one
+/// key, distinct from its offset keys. With tiny segments (1000 bytes) and commits after every
+/// batch, the cleaner removes the superseded offset commits and generation 1's record (generation
+/// 2 replaced it when a third consumer joined), and keeps generation 2's record, which was written
+/// when its assignment was installed. A new coordinator loaded from the compacted partition
+/// therefore knows the group: Stable in generation 2 with its three members, no rebalance.
+/// Reference: `LogCleaner` (latest record per key); `GroupCoordinatorRecordHelpers`
+/// (`GroupMetadataKey` vs `OffsetCommitKey`); `GroupMetadataManager.replay`.
+#[test]
+fn the_group_metadata_record_survives_compaction_and_a_new_coordinator_loads_it() {
+    let config = consumer_config(|c| {
+        c.commit = CommitMode::SyncAfterProcessing;
+        c.processing_ms_per_record = 10;
+    });
+    let mut t = cluster(6, 43);
+    for _ in 0..2 {
+        t.consumer("analytics", &["orders"], config.clone());
+    }
+    t.apply_now(Command::AlterTopicConfig {
+        topic: "__consumer_offsets".into(),
+        config: TopicConfig {
+            cleanup_policy: CleanupPolicy::Compact,
+            segment_bytes: 1_000,
+            ..TopicConfig::default()
+        },
+    });
+    t.produce_every("orders", "a", 30, 50);
+    t.run_for_ms(6_000);
+    t.consumer("analytics", &["orders"], config.clone());
+    t.produce_every("orders", "b", 200, 100);
+    t.run_for_ms(30_000);
+    assert_eq!(
+        (
+            t.group("analytics").state.as_str(),
+            t.group("analytics").generation
+        ),
+        ("Stable", 2)
+    );
+    let records = group_metadata_records(&t, "analytics");
+    assert_eq!(
+        records,
+        vec![(1, 2, true), (2, 3, false)],
+        "generation 1's record compacted away, generation 2's kept"
+    );
+    let offsets_tp = t.tp("__consumer_offsets", 0);
+    let compacted = t.events.iter().any(|e| {
+        matches!(e.kind, EventKind::RecordsDeleted { tp, compaction: true, .. } if tp == offsets_tp)
+    });
+    assert!(compacted, "the cleaner ran on __consumer_offsets-0");
+    // Offset commits written after generation 2's record were compacted too: the cleaner went
+    // past it and kept it.
+    let ledger = t.sim.ledger();
+    let stored_at = ledger
+        .records()
+        .iter()
+        .rev()
+        .find(|r| matches!(&r.value, kafka_sim::ledger::Value::GroupMetadata(_)))
+        .and_then(|r| r.committed_offset)
+        .expect("committed");
+    let cleaned_after = ledger.records().iter().any(|r| {
+        matches!(r.value, kafka_sim::ledger::Value::OffsetCommit(_))
+            && r.deleted
+            && r.committed_offset > Some(stored_at)
+    });
+    assert!(
+        cleaned_after,
+        "compaction cleaned past the GroupMetadata record at {stored_at}"
+    );
+
+    let old = t.leader("__consumer_offsets", 0).expect("a leader");
+    let ids_before = member_ids(&t, "analytics");
+    let assignment_before = t.assignment("analytics");
+    let since = index_of_last_event(&t);
+    t.apply_now(Command::KillBroker { broker: old.0 });
+    t.run_for_ms(15_000);
+    let loaded: Vec<(i32, GroupState, usize)> = t
+        .group_events("analytics", since)
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            GroupEvent::Loaded {
+                generation_id,
+                state,
+                members,
+                ..
+            } => Some((generation_id.0, state, members.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loaded, vec![(2, GroupState::Stable, 3)]);
+    assert!(rebalances(&t, "analytics", since).is_empty());
+    let g = t.group("analytics");
+    assert_ne!(g.coordinator, Some(old));
+    assert_eq!((g.state.as_str(), g.generation), ("Stable", 2));
+    assert_eq!(member_ids(&t, "analytics"), ids_before);
+    assert_eq!(t.assignment("analytics"), assignment_before);
     assert_no_unallowed_violations(&t);
 }
 
@@ -1070,7 +1219,7 @@ fn without_a_coordinator_members_keep_consuming_what_they_own() {
     t.consumer("analytics", &["orders"], None);
     t.produce_every("orders", "a", 10, 50);
     t.run_for_ms(5_000);
-    // "analytics" → __consumer_offsets-0 (see coordinator_failover_keeps_committed_offsets).
+    // "analytics" → __consumer_offsets-0 (see coordinator_failover_keeps_the_group_and_its_committed_offsets).
     let coordinator = t.leader("__consumer_offsets", 0).expect("a leader");
     t.apply_now(Command::KillBroker {
         broker: coordinator.0,

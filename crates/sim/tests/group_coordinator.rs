@@ -4,9 +4,10 @@
 //! `group-coordinator/src/main/java/org/apache/kafka/coordinator/group/`.
 //!
 //! The [`Harness`] plays the host broker: it hands out request ids, keeps the timers the group
-//! asks for (fired in `(at, scheduling order)`, as the simulator's agenda does), and after every
-//! input checks that each state change is legal, `validate()` holds, no timer key is both set and
-//! cancelled, and no request is answered twice.
+//! asks for (fired in `(at, scheduling order)`, as the simulator's agenda does), stores the
+//! GroupMetadata records the group writes (reporting each committed at once unless told to hold
+//! them), and after every input checks that each state change is legal, `validate()` holds, no
+//! timer key is both set and cancelled, and no request is answered twice.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,12 @@ struct Harness {
     events: Vec<GroupEvent>,
     /// The state the events so far lead to (checks that transitions chain).
     state: GroupState,
+    /// Report GroupMetadata writes committed as soon as they are asked for.
+    auto_store: bool,
+    /// Writes asked for and not reported yet (when `auto_store` is off).
+    held: Vec<GroupMetadataWrite>,
+    /// The latest committed GroupMetadata record, as a new coordinator would load it.
+    stored: Option<GroupMetadataValue>,
 }
 
 impl Harness {
@@ -51,7 +58,52 @@ impl Harness {
             responses: BTreeMap::new(),
             events: Vec::new(),
             state: GroupState::Empty,
+            auto_store: true,
+            held: Vec::new(),
+            stored: None,
         }
+    }
+
+    /// A new coordinator: the group rebuilt from the latest committed GroupMetadata record at
+    /// `at`, with no timers, responses or events carried over.
+    fn reload(&self, at: u64) -> Harness {
+        let value = self.stored.clone().expect("a stored GroupMetadata record");
+        let (group, out) =
+            ClassicGroup::load("billing", self.group.config().clone(), &value, SimTime(at));
+        let mut h = Harness {
+            group,
+            now: SimTime(at),
+            next_request: self.next_request,
+            next_seq: 0,
+            timers: BTreeMap::new(),
+            responses: BTreeMap::new(),
+            events: Vec::new(),
+            state: if value.members.is_empty() {
+                GroupState::Empty
+            } else {
+                GroupState::Stable
+            },
+            auto_store: true,
+            held: Vec::new(),
+            stored: Some(value),
+        };
+        h.apply(out);
+        h
+    }
+
+    /// Reports the held write `write` (committed when `error` is `None`).
+    fn complete_write(&mut self, write: WriteId, error: Option<GroupError>) {
+        let i = self
+            .held
+            .iter()
+            .position(|w| w.write == write)
+            .expect("a held write");
+        let held = self.held.remove(i);
+        if error.is_none() {
+            self.stored = Some(held.value);
+        }
+        let out = self.group.on_write_complete(self.now, write, error);
+        self.apply(out);
     }
 
     /// Forgets the events so far (a test's setup).
@@ -96,6 +148,11 @@ impl Harness {
         self.events.extend(out.events);
         if let Err(why) = self.group.validate() {
             panic!("invalid group at {}: {why}", self.now);
+        }
+        self.held.extend(out.writes);
+        while self.auto_store && !self.held.is_empty() {
+            let write = self.held[0].write;
+            self.complete_write(write, None);
         }
     }
 
@@ -725,7 +782,8 @@ impl Rng {
 
 /// One random input: joins (new, static, re-), syncs (with random, possibly overlapping
 /// assignments), heartbeats and commits (current or stale generation), leaves, the passing of
-/// time, and rarely an unload.
+/// time, GroupMetadata writes held and then committed or failed, rarely an unload, and rarely a
+/// new coordinator reloading the group from its latest stored record.
 fn random_step(h: &mut Harness, rng: &mut Rng, known: &mut Vec<MemberId>) {
     let pick =
         |rng: &mut Rng, known: &[MemberId]| known[rng.below(known.len() as u64) as usize].clone();
@@ -793,6 +851,25 @@ fn random_step(h: &mut Harness, rng: &mut Rng, known: &mut Vec<MemberId>) {
             let out = h.group.unload(h.now);
             h.apply(out);
         }
+        // A new coordinator takes over from the latest committed record.
+        17 if rng.below(10) == 0 && h.stored.is_some() => *h = h.reload(h.now.0),
+        // GroupMetadata writes: held for a while, then committed or failed, in any order.
+        18 => {
+            h.auto_store = !h.auto_store;
+            while h.auto_store && !h.held.is_empty() {
+                let write = h.held[0].write;
+                h.complete_write(write, None);
+            }
+        }
+        19 if !h.held.is_empty() => {
+            let write = h.held[rng.below(h.held.len() as u64) as usize].write;
+            let errors = [
+                None,
+                Some(GroupError::CoordinatorNotAvailable),
+                Some(GroupError::NotCoordinator),
+            ];
+            h.complete_write(write, errors[rng.below(3) as usize]);
+        }
         _ => {
             let step = if rng.below(10) == 0 { 40_000 } else { 4_000 };
             let until = h.now.0 + rng.below(step);
@@ -843,4 +920,306 @@ fn a_full_group_refuses_another_member() {
         Some(GroupError::GroupMaxSizeReached)
     );
     assert_eq!(h.group.members().count(), 1);
+}
+
+// ---- GroupMetadata records: storing and reloading ----------------------------------------------
+
+/// The leader's SyncGroup asks the host to write the generation's GroupMetadata record; until the
+/// host reports it committed the group stays CompletingRebalance and no SyncGroup is answered
+/// (heartbeats still are). Then the assignment is installed: Stable, every SyncGroup answered.
+/// The record holds the generation, protocol, leader and each member with its subscription and
+/// assignment, in the group's member order.
+/// Reference: GroupMetadataManager#classicGroupSyncToClassicGroup (appendFuture),
+/// GroupCoordinatorRecordHelpers#newGroupMetadataRecord.
+#[test]
+fn the_assignment_is_installed_only_once_its_record_is_committed() {
+    let mut h = Harness::new();
+    h.auto_store = false;
+    let (a, _) = h.new_member("c1", &["range"]);
+    let (b, _) = h.new_member("c2", &["range"]);
+    h.advance_to(FIRST_GENERATION_AT);
+    let requests = sync_all(&mut h, &[a.clone(), b.clone()]);
+    assert_eq!(h.group.state(), GroupState::CompletingRebalance);
+    assert!(requests.iter().all(|r| !h.responses.contains_key(r)));
+    assert_eq!(h.held.len(), 1);
+    let write = h.held[0].clone();
+    let record = &write.value;
+    assert_eq!(
+        (
+            record.generation_id,
+            record.protocol_name.as_deref(),
+            record.leader.as_ref(),
+            record.protocol_type.as_str()
+        ),
+        (GenerationId(1), Some("range"), Some(&a), "consumer")
+    );
+    let recorded: Vec<(MemberId, Vec<TopicPartitionName>)> = record
+        .members
+        .iter()
+        .map(|m| (m.member_id.clone(), m.assignment.clone()))
+        .collect();
+    let in_group_order: Vec<MemberId> = h.group.members().map(|m| m.member_id.clone()).collect();
+    let expected: Vec<(MemberId, Vec<TopicPartitionName>)> = in_group_order
+        .into_iter()
+        .map(|m| {
+            let partitions = if m == a { vec![tp(0)] } else { vec![tp(1)] };
+            (m, partitions)
+        })
+        .collect();
+    assert_eq!(recorded, expected);
+    assert!(record.members.iter().all(|m| {
+        m.subscription.topics == ["orders"]
+            && (m.session_timeout_ms, m.rebalance_timeout_ms) == (SESSION_MS, REBALANCE_MS)
+    }));
+    assert_eq!(h.heartbeat(&b, GenerationId(1)), None);
+    h.advance_to(FIRST_GENERATION_AT + 40);
+    h.complete_write(write.write, None);
+    assert_eq!(h.group.state(), GroupState::Stable);
+    assert_eq!(h.sync_response(requests[0]).assignment, vec![tp(1)]);
+    assert_eq!(h.sync_response(requests[1]).assignment, vec![tp(0)]);
+}
+
+/// A write that fails (here COORDINATOR_NOT_AVAILABLE: too few in-sync replicas for
+/// `__consumer_offsets`) resets the assignment, answers every parked SyncGroup with the error and
+/// starts a rebalance; the group never became Stable.
+/// Reference: classicGroupSyncToClassicGroup's appendFuture (resetAndPropagateAssignmentWithError,
+/// maybePrepareRebalanceOrCompleteJoin); GroupMetaManagerHelper#appendGroupMetadataErrorToResponseError.
+#[test]
+fn a_failed_assignment_write_answers_the_syncs_with_its_error_and_rebalances() {
+    let mut h = Harness::new();
+    h.auto_store = false;
+    let (a, _) = h.new_member("c1", &["range"]);
+    let (b, _) = h.new_member("c2", &["range"]);
+    h.advance_to(FIRST_GENERATION_AT);
+    h.clear_events();
+    let requests = sync_all(&mut h, &[a.clone(), b]);
+    let write = h.held[0].write;
+    h.complete_write(write, Some(GroupError::CoordinatorNotAvailable));
+    for r in requests {
+        let response = h.sync_response(r);
+        assert_eq!(
+            (response.error, response.assignment.is_empty()),
+            (Some(GroupError::CoordinatorNotAvailable), true)
+        );
+    }
+    assert_eq!(h.group.state(), GroupState::PreparingRebalance);
+    assert!(h.group.members().all(|m| m.assignment.is_empty()));
+    assert_eq!(
+        h.rebalances(),
+        vec![RebalanceReason::AssignmentNotStored {
+            error: GroupError::CoordinatorNotAvailable
+        }]
+    );
+    assert!(
+        !h.events
+            .iter()
+            .any(|e| matches!(e, GroupEvent::AssignmentInstalled { .. }))
+    );
+}
+
+/// A new coordinator loads the group from its latest record: Stable, same generation, leader,
+/// members and assignments. Members that keep heartbeating stay as they were — no rebalance, no
+/// removal — their commits for the generation are accepted and a SyncGroup returns the stored
+/// assignment.
+/// Reference: GroupMetadataManager#replay(GroupMetadataKey, GroupMetadataValue) and #onLoaded.
+#[test]
+fn a_reloaded_group_keeps_members_that_keep_heartbeating() {
+    let (h, members) = stable_group(3);
+    let assignment = |h: &Harness| -> Vec<(MemberId, Vec<TopicPartitionName>)> {
+        h.group
+            .members()
+            .map(|m| (m.member_id.clone(), m.assignment.clone()))
+            .collect()
+    };
+    let before = assignment(&h);
+    let leader = h.group.leader().cloned();
+    let mut h = h.reload(20_000);
+    assert_eq!(
+        h.events,
+        vec![GroupEvent::Loaded {
+            generation_id: GenerationId(1),
+            state: GroupState::Stable,
+            leader: leader.clone(),
+            members: before.iter().map(|(m, _)| m.clone()).collect(),
+        }]
+    );
+    let all: Vec<&MemberId> = members.iter().collect();
+    h.run_with_heartbeats(80_000, &all);
+    assert_eq!(
+        (h.group.state(), h.group.generation_id()),
+        (GroupState::Stable, GenerationId(1))
+    );
+    assert_eq!(h.group.leader().cloned(), leader);
+    assert_eq!(assignment(&h), before);
+    assert!(h.rebalances().is_empty() && h.removed().is_empty());
+    let accepted = GroupResponse::OffsetCommit {
+        error: None,
+        offsets: vec![(tp(0), Offset(42))],
+    };
+    assert_eq!(h.commit(&members[1], GenerationId(1)), accepted);
+    let sync = h.sync(&members[2], Vec::new());
+    assert_eq!(h.sync_response(sync).assignment, vec![tp(2)]);
+}
+
+/// The new coordinator starts every loaded member's session at the load: one that never
+/// heartbeats to it is removed `session.timeout.ms` later and the group rebalances.
+/// Reference: GroupMetadataManager#onLoaded (rescheduleClassicGroupMemberHeartbeat) and
+/// #expireClassicGroupMemberHeartbeat.
+#[test]
+fn a_reloaded_member_that_stays_silent_is_removed_after_its_session_timeout() {
+    let (h, members) = stable_group(3);
+    let mut h = h.reload(20_000);
+    h.run_with_heartbeats(20_000 + SESSION_MS - 1, &[&members[0], &members[1]]);
+    assert!(h.removed().is_empty());
+    h.advance_to(20_000 + SESSION_MS);
+    assert_eq!(
+        h.removed(),
+        vec![(members[2].clone(), RemovalReason::SessionTimeout)]
+    );
+    assert_eq!(
+        h.rebalances(),
+        vec![RebalanceReason::SessionTimeout {
+            member_id: members[2].clone()
+        }]
+    );
+    assert_eq!(h.group.state(), GroupState::PreparingRebalance);
+}
+
+/// When the last member leaves, the join phase completes without members: the group is Empty in
+/// the next generation and stores that (no members, leader or protocol). A new coordinator loads
+/// it Empty at that generation, and the next member to join starts the generation after it.
+/// Reference: GroupMetadataManager#completeClassicGroupJoin (EMPTY: newGroupMetadataRecord) and
+/// #replay.
+#[test]
+fn an_empty_group_is_stored_and_reloads_empty() {
+    let (mut h, members) = stable_group(2);
+    h.leave(&members[0]);
+    h.leave(&members[1]);
+    assert_eq!(
+        (h.group.state(), h.group.generation_id()),
+        (GroupState::Empty, GenerationId(2))
+    );
+    let stored = h.stored.clone().expect("stored");
+    assert_eq!(
+        (
+            stored.generation_id,
+            stored.members.len(),
+            stored.leader.clone(),
+            stored.protocol_name.clone()
+        ),
+        (GenerationId(2), 0, None, None)
+    );
+    let mut h = h.reload(30_000);
+    assert_eq!(
+        (h.group.state(), h.group.generation_id()),
+        (GroupState::Empty, GenerationId(2))
+    );
+    assert_eq!(
+        h.heartbeat(&members[0], GenerationId(2)),
+        Some(GroupError::UnknownMemberId)
+    );
+    let (_, join) = h.new_member("c3", &["range"]);
+    h.advance_to(30_000 + DELAY_MS);
+    assert_eq!(h.join_response(join).generation_id, GenerationId(3));
+}
+
+/// A restarted static member's takeover in Stable is stored before its JoinGroup is answered. If
+/// the write fails the old member id comes back (with its settings and assignment) and the
+/// JoinGroup gets the error without a member id; a later takeover that is stored is answered, and
+/// a new coordinator knows the new id.
+/// Reference: GroupMetadataManager#updateStaticMemberThenRebalanceOrCompleteJoin (appendFuture).
+#[test]
+fn a_static_takeover_is_answered_once_stored_and_reverted_if_its_write_fails() {
+    let mut h = Harness::new();
+    h.join(join_request("c1", None, Some("i1"), &["range"]));
+    h.join(join_request("c2", None, Some("i2"), &["range"]));
+    h.advance_to(FIRST_GENERATION_AT);
+    let members: Vec<MemberId> = ["i1-1", "i2-2"].map(MemberId::from).to_vec();
+    sync_all(&mut h, &members);
+    h.advance_to(10_000);
+    h.clear_events();
+    h.auto_store = false;
+    let failed = h.join(join_request("c2", None, Some("i2"), &["range"]));
+    assert!(!h.responses.contains_key(&failed));
+    let write = h.held[0].clone();
+    let ids: Vec<&str> = write
+        .value
+        .members
+        .iter()
+        .map(|m| m.member_id.as_str())
+        .collect();
+    assert!(ids.contains(&"i2-3") && !ids.contains(&"i2-2"), "{ids:?}");
+    h.complete_write(write.write, Some(GroupError::CoordinatorNotAvailable));
+    let response = h.join_response(failed).clone();
+    assert_eq!(
+        (response.error, response.member_id, response.generation_id),
+        (
+            Some(GroupError::CoordinatorNotAvailable),
+            None,
+            GenerationId(1)
+        )
+    );
+    assert!(h.group.member(&MemberId::from("i2-3")).is_none());
+    assert_eq!(
+        h.group.member(&members[1]).map(|m| m.assignment.clone()),
+        Some(vec![tp(1)])
+    );
+    assert_eq!(h.heartbeat(&members[1], GenerationId(1)), None);
+
+    let stored = h.join(join_request("c2", None, Some("i2"), &["range"]));
+    let write = h.held[0].write;
+    h.complete_write(write, None);
+    let new_id = MemberId::from("i2-4");
+    let response = h.join_response(stored).clone();
+    assert_eq!(
+        (
+            response.error,
+            response.member_id.clone(),
+            response.generation_id
+        ),
+        (None, Some(new_id.clone()), GenerationId(1))
+    );
+    assert!(h.rebalances().is_empty());
+    let mut h = h.reload(12_000);
+    assert_eq!(h.heartbeat(&new_id, GenerationId(1)), None);
+    assert_eq!(
+        h.group.member(&new_id).map(|m| m.assignment.clone()),
+        Some(vec![tp(1)])
+    );
+}
+
+/// A reloaded member supports only the group's protocol (the record keeps one subscription per
+/// member): a follower that rejoins with its full protocol list no longer matches what the
+/// coordinator knows, so the group rebalances, as Kafka's would after a coordinator move.
+/// Reference: GroupMetadataManager#replay (supportedProtocols = the group's protocol only),
+/// #classicGroupJoinExistingMember (`!member.matches(protocols)`).
+#[test]
+fn a_reloaded_follower_rejoining_with_all_its_protocols_triggers_a_rebalance() {
+    let mut h = Harness::new();
+    let (a, _) = h.new_member("c1", &["range", "roundrobin"]);
+    let (b, _) = h.new_member("c2", &["range", "roundrobin"]);
+    h.advance_to(FIRST_GENERATION_AT);
+    sync_all(&mut h, &[a.clone(), b.clone()]);
+    let follower = if h.group.leader() == Some(&a) { b } else { a };
+    // Before the move, rejoining with unchanged metadata just returns the generation.
+    let same = h.join(join_request(
+        "c",
+        Some(&follower),
+        None,
+        &["range", "roundrobin"],
+    ));
+    assert_eq!(h.join_response(same).generation_id, GenerationId(1));
+    let mut h = h.reload(10_000);
+    h.join(join_request(
+        "c",
+        Some(&follower),
+        None,
+        &["range", "roundrobin"],
+    ));
+    assert_eq!(
+        h.rebalances(),
+        vec![RebalanceReason::MemberMetadataChanged {
+            member_id: follower
+        }]
+    );
 }

@@ -9,16 +9,20 @@
 //! `tryCompleteInitialRebalanceElseSchedule`, `completeClassicGroupJoin` (with
 //! `ClassicGroup.initNextGeneration`), `classicGroupSyncToClassicGroup`,
 //! `classicGroupHeartbeatToClassicGroup`, `classicGroupLeaveToClassicGroup`,
-//! `expireClassicGroupMemberHeartbeat`, `expirePendingSync` and `onUnloaded`; the
-//! session-timeout range check of `GroupCoordinatorService.joinGroup`; and the session refresh
-//! of `OffsetMetadataManager.commitOffset`.
+//! `expireClassicGroupMemberHeartbeat`, `expirePendingSync`, `onUnloaded`, the GroupMetadata
+//! writes' `appendFuture` callbacks, and loading (`replay(GroupMetadataKey, GroupMetadataValue)`
+//! with `onLoaded`); the session-timeout range check of `GroupCoordinatorService.joinGroup`; and
+//! the session refresh of `OffsetMetadataManager.commitOffset`.
 
-use super::member::ClassicGroupMember;
-use super::state::{ClassicGroup, Ctx, TimerPayload};
+use std::collections::BTreeMap;
+
+use super::member::{ClassicGroupMember, JoinGroupRequestProtocol};
+use super::state::{ClassicGroup, Ctx, PendingWrite, TimerPayload};
 use super::{
-    GenerationId, GroupError, GroupEvent, GroupResponse, GroupState, GroupTimerKey,
-    HeartbeatRequest, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, MemberId, Output,
-    RebalanceReason, RemovalReason, RequestId, SyncGroupRequest, SyncGroupResponse,
+    GenerationId, GroupConfig, GroupError, GroupEvent, GroupMetadataValue, GroupResponse,
+    GroupState, GroupTimerKey, HeartbeatRequest, JoinGroupRequest, JoinGroupResponse,
+    LeaveGroupRequest, MemberId, Output, RebalanceReason, RemovalReason, RequestId,
+    SyncGroupRequest, SyncGroupResponse, WriteId,
 };
 use crate::time::SimTime;
 
@@ -64,7 +68,22 @@ impl ClassicGroup {
                 }
                 self.remove_pending_sync_member(&mut cx, &member_id);
                 if self.members.is_leader(&member_id) {
-                    self.install_assignment(&mut cx, sync.assignments);
+                    // The assignment is installed once its GroupMetadata record is committed.
+                    let assignment = self.full_assignment(sync.assignments);
+                    let by_member: BTreeMap<&MemberId, &Vec<_>> =
+                        assignment.iter().map(|(m, p)| (m, p)).collect();
+                    let value = self.metadata_value(|m| {
+                        by_member
+                            .get(&m.member_id)
+                            .map(|p| p.to_vec())
+                            .unwrap_or_default()
+                    });
+                    let generation_id = self.generation_id;
+                    let pending = PendingWrite::Assignment {
+                        generation_id,
+                        assignment,
+                    };
+                    self.store(&mut cx, value, pending);
                 }
             }
             Stable => {
@@ -196,10 +215,157 @@ impl ClassicGroup {
         cx.out
     }
 
-    /// The coordinator moved away (`onUnloaded`): Dead; parked JoinGroups (PreparingRebalance)
-    /// or SyncGroups (CompletingRebalance, Stable) are answered `NOT_COORDINATOR`, timers dropped.
+    /// The host's report on a GroupMetadata write: committed (`error` = `None`) or failed (Kafka
+    /// maps the append error: `NOT_COORDINATOR` when leadership moved,
+    /// `COORDINATOR_NOT_AVAILABLE` for too few in-sync replicas or a timeout). Runs the write's
+    /// `appendFuture` callback; an unknown or already reported write does nothing.
+    pub fn on_write_complete(
+        &mut self,
+        now: SimTime,
+        write: WriteId,
+        error: Option<GroupError>,
+    ) -> Output {
+        let mut cx = Ctx::new(now);
+        let Some(pending) = self.pending_writes.remove(&write) else {
+            return cx.out;
+        };
+        match pending {
+            PendingWrite::Assignment {
+                generation_id,
+                assignment,
+            } => {
+                // A member may have joined or left meanwhile: then the write is stale.
+                if self.state != CompletingRebalance || generation_id != self.generation_id {
+                    return cx.out;
+                }
+                match error {
+                    None => self.install_assignment(&mut cx, assignment),
+                    Some(error) => {
+                        // resetAndPropagateAssignmentWithError
+                        for member_id in self.members.ids() {
+                            if let Some(member) = self.members.get_mut(&member_id) {
+                                member.assignment.clear();
+                            }
+                            self.complete_sync_future(&mut cx, &member_id, Some(error), true);
+                        }
+                        let reason = RebalanceReason::AssignmentNotStored { error };
+                        self.maybe_prepare_rebalance_or_complete_join(&mut cx, reason);
+                    }
+                }
+            }
+            PendingWrite::StaticMember {
+                group_instance_id,
+                old_member_id,
+                new_member_id,
+                old_protocols,
+                old_rebalance_timeout_ms,
+                old_session_timeout_ms,
+                leader,
+            } => match error {
+                None => {
+                    // JoinGroup v9+ (KIP-814): a static leader gets the members and skips
+                    // assigning.
+                    if self.members.has_member(&new_member_id) {
+                        let is_leader = self.members.is_leader(&new_member_id);
+                        let response = self.join_response(&new_member_id, is_leader, is_leader);
+                        self.complete_join_future(&mut cx, &new_member_id, response);
+                    }
+                }
+                Some(error) => {
+                    let old = OldStaticMember {
+                        member_id: old_member_id,
+                        protocols: old_protocols,
+                        rebalance_timeout_ms: old_rebalance_timeout_ms,
+                        session_timeout_ms: old_session_timeout_ms,
+                    };
+                    let instance = group_instance_id.as_str();
+                    self.revert_static_member(
+                        &mut cx,
+                        instance,
+                        &new_member_id,
+                        old,
+                        leader,
+                        error,
+                    );
+                }
+            },
+            PendingWrite::Empty => {} // Kafka only warns: nobody is waiting for it.
+        }
+        cx.out
+    }
+
+    /// A group rebuilt from its latest GroupMetadata record by a new coordinator
+    /// (`GroupMetadataManager.replay(GroupMetadataKey, GroupMetadataValue)` + `onLoaded`): Stable
+    /// with the recorded members (re-added in the record's order, into a fresh emulated
+    /// `HashMap`), leader, protocol, generation and assignments, each member supporting only the
+    /// group's protocol; Empty if the record has no members. Every member's session timer starts
+    /// now (`rescheduleClassicGroupMemberHeartbeat`), so members that keep heartbeating stay.
+    /// (Kafka's `onLoaded` also rebalances a group above `group.max.size`, which here cannot
+    /// change between coordinators.)
+    pub fn load(
+        group_id: impl Into<String>,
+        config: GroupConfig,
+        value: &GroupMetadataValue,
+        now: SimTime,
+    ) -> (ClassicGroup, Output) {
+        let mut group = ClassicGroup::new(group_id, config);
+        let mut cx = Ctx::new(now);
+        group.generation_id = value.generation_id;
+        group.protocol_name = value.protocol_name.clone();
+        group.state_timestamp = value.current_state_timestamp;
+        let protocol = value.protocol_name.as_deref().unwrap_or_default();
+        for recorded in &value.members {
+            if !group.members.has_member(&recorded.member_id) {
+                group
+                    .members
+                    .add(ClassicGroupMember::loaded(recorded, protocol));
+            }
+            // Ids handed out from here on follow the recorded ones (`{prefix}-{n}`).
+            let n = recorded
+                .member_id
+                .as_str()
+                .rsplit_once('-')
+                .and_then(|(_, n)| n.parse::<u64>().ok());
+            group.member_ids_generated = group.member_ids_generated.max(n.unwrap_or(0));
+        }
+        if let Some(leader) = &value.leader {
+            group.members.set_leader(leader);
+        }
+        group.state = if group.members.is_empty() {
+            Empty
+        } else {
+            Stable
+        };
+        let members = group.members.ids();
+        for member_id in &members {
+            group.reschedule_heartbeat(&mut cx, member_id);
+        }
+        cx.emit(GroupEvent::Loaded {
+            generation_id: group.generation_id,
+            state: group.state,
+            leader: group.members.leader().cloned(),
+            members,
+        });
+        (group, cx.out)
+    }
+
+    /// The coordinator moved away (`onUnloaded`, after the runtime failed the writes in flight
+    /// with `NOT_COORDINATOR`): Dead; parked JoinGroups (PreparingRebalance, or a restarted
+    /// static member's waiting for its write) or SyncGroups (CompletingRebalance, Stable) are
+    /// answered `NOT_COORDINATOR`, timers dropped.
     pub fn unload(&mut self, now: SimTime) -> Output {
         let mut cx = Ctx::new(now);
+        for pending in std::mem::take(&mut self.pending_writes).into_values() {
+            if let PendingWrite::StaticMember {
+                new_member_id,
+                leader,
+                ..
+            } = pending
+            {
+                let error = GroupError::NotCoordinator;
+                self.fail_static_join(&mut cx, &new_member_id, leader, error);
+            }
+        }
         self.transition_to(&mut cx, Dead);
         for id in self.members.ids() {
             if self.previous_state == PreparingRebalance {
@@ -379,6 +545,7 @@ impl ClassicGroup {
         old_member_id: MemberId,
         new_member_id: MemberId,
     ) {
+        let leader = self.members.leader().cloned();
         let Some(old) =
             self.members
                 .replace_static_member(instance, &old_member_id, new_member_id.clone())
@@ -409,10 +576,18 @@ impl ClassicGroup {
         };
         match self.state {
             Stable if self.members.select_protocol() == self.protocol_name => {
-                // JoinGroup v9+ (KIP-814): a static leader gets the members and skips assigning.
-                let is_leader = self.members.is_leader(&new_member_id);
-                let response = self.join_response(&new_member_id, is_leader, is_leader);
-                self.complete_join_future(cx, &new_member_id, response);
+                // The new member id is stored first; its JoinGroup is answered once committed.
+                let value = self.metadata_value(|m| m.assignment.clone());
+                let pending = PendingWrite::StaticMember {
+                    group_instance_id: instance.to_string(),
+                    old_member_id: old.member_id.clone(),
+                    new_member_id: new_member_id.clone(),
+                    old_protocols: old.protocols.clone(),
+                    old_rebalance_timeout_ms: old.rebalance_timeout_ms,
+                    old_session_timeout_ms: old.session_timeout_ms,
+                    leader,
+                };
+                self.store(cx, value, pending);
             }
             Stable => self.maybe_prepare_rebalance_or_complete_join(cx, reason),
             // The leader may already be assigning for the old id: start over.
@@ -540,6 +715,10 @@ impl ClassicGroup {
             self.protocol_name = None;
             self.transition_to(cx, Empty);
             self.members.clear_pending_sync();
+            // The empty generation is stored (a failure only matters if the coordinator moves
+            // before the next rebalance: the previous record comes back, its members expire).
+            let value = self.metadata_value(|_| Vec::new());
+            self.store(cx, value, PendingWrite::Empty);
             return;
         }
         self.protocol_name = self.members.select_protocol();
@@ -624,5 +803,276 @@ impl ClassicGroup {
             self.remove_member(cx, member_id, RemovalReason::SyncTimeout);
         }
         self.prepare_rebalance(cx, RebalanceReason::SyncTimeout { members: pending });
+    }
+
+    // ---- GroupMetadata writes ----------------------------------------------------------------
+
+    /// A restarted static member's write failed: the old member id comes back with its old
+    /// protocols and timeouts, and the new member's JoinGroup gets the error (Kafka's
+    /// `appendFuture` callback in `updateStaticMemberThenRebalanceOrCompleteJoin`).
+    fn revert_static_member(
+        &mut self,
+        cx: &mut Ctx,
+        instance: &str,
+        new_member_id: &MemberId,
+        old: OldStaticMember,
+        leader: Option<MemberId>,
+        error: GroupError,
+    ) {
+        let parked = self
+            .members
+            .get_mut(new_member_id)
+            .and_then(|m| m.awaiting_join.take());
+        if self.members.static_member_id(instance) == Some(new_member_id) {
+            self.members.set_member(
+                new_member_id,
+                old.protocols,
+                old.rebalance_timeout_ms,
+                old.session_timeout_ms,
+                None,
+            );
+            self.members
+                .replace_static_member(instance, new_member_id, old.member_id.clone());
+            self.cancel(cx, GroupTimerKey::heartbeat(new_member_id));
+            self.reschedule_heartbeat(cx, &old.member_id);
+        }
+        if let Some(parked) = parked {
+            let response = self.static_join_error(leader, error);
+            cx.respond(parked, GroupResponse::JoinGroup(response));
+        }
+    }
+
+    /// Answers a restarted static member's JoinGroup, still waiting for its write, with `error`.
+    fn fail_static_join(
+        &mut self,
+        cx: &mut Ctx,
+        new_member_id: &MemberId,
+        leader: Option<MemberId>,
+        error: GroupError,
+    ) {
+        let parked = self
+            .members
+            .get_mut(new_member_id)
+            .and_then(|m| m.awaiting_join.take());
+        if let Some(parked) = parked {
+            let response = self.static_join_error(leader, error);
+            cx.respond(parked, GroupResponse::JoinGroup(response));
+        }
+    }
+
+    /// The JoinGroup error of a failed static member write: no member id, the current
+    /// generation and protocol, the leader from before the replacement.
+    fn static_join_error(&self, leader: Option<MemberId>, error: GroupError) -> JoinGroupResponse {
+        JoinGroupResponse {
+            error: Some(error),
+            generation_id: self.generation_id,
+            protocol_name: self.protocol_name.clone(),
+            leader,
+            skip_assignment: false,
+            member_id: None,
+            members: Vec::new(),
+        }
+    }
+}
+
+/// What a restarted static member replaced, to put back if its write fails.
+struct OldStaticMember {
+    member_id: MemberId,
+    protocols: Vec<JoinGroupRequestProtocol>,
+    rebalance_timeout_ms: u64,
+    session_timeout_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assignor::TopicPartitionName;
+    use crate::assignor::java_order::hash_map_order;
+    use crate::group::{ConsumerProtocolSubscription, GroupMetadataMember, GroupMetadataWrite};
+
+    const SESSION_MS: u64 = 10_000;
+
+    fn join(client: &str, member_id: Option<MemberId>) -> JoinGroupRequest {
+        let subscription = ConsumerProtocolSubscription::new(["orders"]);
+        JoinGroupRequest {
+            member_id,
+            group_instance_id: None,
+            client_id: client.to_string(),
+            session_timeout_ms: SESSION_MS,
+            rebalance_timeout_ms: 30_000,
+            protocols: vec![
+                JoinGroupRequestProtocol::new("range", subscription.clone()),
+                JoinGroupRequestProtocol::new("roundrobin", subscription),
+            ],
+        }
+    }
+
+    /// `n` members join at t=0; the initial delay ends; the leader assigns orders-i to the i-th
+    /// member; its record is reported committed at t=7000. Returns the group and the record.
+    fn stable(n: usize) -> (ClassicGroup, GroupMetadataValue) {
+        let mut group = ClassicGroup::new("billing", GroupConfig::default());
+        let mut request = 0;
+        let mut next = || {
+            request += 1;
+            RequestId(request)
+        };
+        for i in 0..n {
+            let out = group.join_group(SimTime(0), next(), join(&format!("c{i}"), None));
+            let Some((_, GroupResponse::JoinGroup(r))) = out.responses.first() else {
+                panic!("MEMBER_ID_REQUIRED expected");
+            };
+            let id = r.member_id.clone();
+            group.join_group(SimTime(0), next(), join(&format!("c{i}"), id));
+        }
+        let mut at = 0;
+        while group.state() == PreparingRebalance {
+            at += 3_000;
+            group.on_timer(SimTime(at), GroupTimerKey::InitialRebalanceDelay);
+        }
+        assert_eq!(group.state(), CompletingRebalance);
+        let ids = group.members.ids();
+        let assignments = (0..)
+            .zip(&ids)
+            .map(|(p, id)| (id.clone(), vec![TopicPartitionName::new("orders", p)]))
+            .collect();
+        let leader = group.leader().cloned().expect("a leader");
+        let sync = SyncGroupRequest {
+            member_id: leader,
+            group_instance_id: None,
+            generation_id: group.generation_id(),
+            protocol_name: None,
+            assignments,
+        };
+        let out = group.sync_group(SimTime(at), next(), sync);
+        assert_eq!(group.state(), CompletingRebalance, "waits for its record");
+        let [GroupMetadataWrite { write, value }] = out.writes.as_slice() else {
+            panic!("one GroupMetadata write: {:?}", out.writes);
+        };
+        group.on_write_complete(SimTime(7_000), *write, None);
+        assert_eq!(group.state(), Stable);
+        (group, value.clone())
+    }
+
+    /// Reloaded from the record written when the assignment was installed, the group is Stable
+    /// with the same members (in the same order), leader, protocol, generation and assignment;
+    /// each member supports only the chosen protocol, and each session timer runs from the load.
+    #[test]
+    fn a_reloaded_group_is_the_group_that_was_stored() {
+        let (before, record) = stable(5);
+        // Written while CompletingRebalance (entered at 6 s); Stable once committed (7 s).
+        let now = GroupMetadataValue {
+            current_state_timestamp: SimTime(6_000),
+            ..before.to_metadata()
+        };
+        assert_eq!(record, now);
+        let (after, out) =
+            ClassicGroup::load("billing", GroupConfig::default(), &record, SimTime(50_000));
+        assert_eq!(after.state(), Stable);
+        assert_eq!(after.generation_id(), before.generation_id());
+        assert_eq!(after.leader(), before.leader());
+        assert_eq!(after.protocol_name(), Some("range"));
+        let members = |g: &ClassicGroup| -> Vec<(MemberId, Vec<TopicPartitionName>)> {
+            g.members()
+                .map(|m| (m.member_id.clone(), m.assignment.clone()))
+                .collect()
+        };
+        assert_eq!(members(&after), members(&before));
+        for m in after.members() {
+            let names: Vec<&str> = m.protocols.iter().map(|p| p.name.as_str()).collect();
+            assert_eq!(names, ["range"]);
+            let key = GroupTimerKey::heartbeat(&m.member_id);
+            assert_eq!(
+                after.timer_deadline(&key),
+                Some(SimTime(50_000 + SESSION_MS))
+            );
+        }
+        assert_eq!(out.timers.len(), 5);
+        assert!(after.validate().is_ok());
+        // The next generated id follows the recorded ones.
+        assert_eq!(after.member_ids_generated, 5);
+
+        // Four members heartbeat to the new coordinator; the fifth never does and is removed at
+        // its session timeout, counted from the load; the group rebalances.
+        let mut group = after;
+        let ids = group.members.ids();
+        let (silent, talking) = ids.split_last().expect("members");
+        for (i, id) in talking.iter().enumerate() {
+            let beat = HeartbeatRequest {
+                member_id: id.clone(),
+                group_instance_id: None,
+                generation_id: GenerationId(1),
+            };
+            let out = group.heartbeat(SimTime(55_000), RequestId(100 + i as u64), beat);
+            assert_eq!(out.responses[0].1, GroupResponse::Heartbeat { error: None });
+        }
+        let deadline = SimTime(50_000 + SESSION_MS);
+        for id in talking {
+            let out = group.on_timer(deadline, GroupTimerKey::heartbeat(id));
+            assert!(
+                out.events.is_empty(),
+                "{id} heartbeated: its old deadline is stale"
+            );
+        }
+        let out = group.on_timer(deadline, GroupTimerKey::heartbeat(silent));
+        assert!(out.events.contains(&GroupEvent::MemberRemoved {
+            member_id: silent.clone(),
+            reason: RemovalReason::SessionTimeout,
+        }));
+        assert_eq!(group.state(), PreparingRebalance);
+        assert_eq!(group.members().count(), 4);
+    }
+
+    /// Kafka replays a record into a fresh `HashMap`, inserting its members in the record's
+    /// order: the loaded iteration order is that map's, even when the coordinator that wrote it
+    /// had grown its table (here 14 members filled it past 12, then 4 left).
+    #[test]
+    fn a_reloaded_group_iterates_its_members_as_a_fresh_hash_map_would() {
+        let (mut group, _) = stable(14);
+        let mut at = 8_000;
+        for id in group.members.ids().into_iter().take(4) {
+            at += 1;
+            let leave = LeaveGroupRequest {
+                member_id: Some(id),
+                group_instance_id: None,
+            };
+            group.leave_group(SimTime(at), RequestId(1_000 + at), leave);
+        }
+        let record = group.to_metadata();
+        let recorded: Vec<&str> = record
+            .members
+            .iter()
+            .map(|m| m.member_id.as_str())
+            .collect();
+        assert_eq!(recorded.len(), 10);
+        let (loaded, _) =
+            ClassicGroup::load("billing", GroupConfig::default(), &record, SimTime(at));
+        let order: Vec<&str> = loaded.members().map(|m| m.member_id.as_str()).collect();
+        let expected: Vec<&str> = hash_map_order(&recorded, None)
+            .into_iter()
+            .map(|i| recorded[i])
+            .collect();
+        assert_eq!(order, expected);
+    }
+
+    /// A record without members (the group became Empty) loads an Empty group at the recorded
+    /// generation, without timers.
+    #[test]
+    fn an_empty_record_loads_an_empty_group() {
+        let record = GroupMetadataValue {
+            protocol_type: "consumer".into(),
+            generation_id: GenerationId(4),
+            protocol_name: None,
+            leader: None,
+            current_state_timestamp: SimTime(9),
+            members: Vec::<GroupMetadataMember>::new(),
+        };
+        let (group, out) =
+            ClassicGroup::load("billing", GroupConfig::default(), &record, SimTime(10));
+        assert_eq!(
+            (group.state(), group.generation_id(), group.leader()),
+            (Empty, GenerationId(4), None)
+        );
+        assert!(out.timers.is_empty());
+        assert!(group.validate().is_ok());
     }
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{GroupError, MemberId, RequestId};
+use super::{GroupError, GroupMetadataMember, MemberId, RequestId};
 use crate::assignor::java_order::{hash_map_order, string_hash_code};
 use crate::assignor::{Subscription, TopicPartitionName};
 
@@ -119,6 +119,27 @@ impl ClassicGroupMember {
             protocols: request.protocols.clone(),
             assignment: Vec::new(),
             awaiting_join,
+            awaiting_sync: None,
+            is_new: false,
+            sequence: 0,
+        }
+    }
+
+    /// A member rebuilt from a GroupMetadata record (`GroupMetadataManager.replay`): it supports
+    /// only the group's protocol, with the metadata recorded for it.
+    pub(super) fn loaded(recorded: &GroupMetadataMember, protocol_name: &str) -> Self {
+        ClassicGroupMember {
+            member_id: recorded.member_id.clone(),
+            group_instance_id: recorded.group_instance_id.clone(),
+            client_id: recorded.client_id.clone(),
+            rebalance_timeout_ms: recorded.rebalance_timeout_ms,
+            session_timeout_ms: recorded.session_timeout_ms,
+            protocols: vec![JoinGroupRequestProtocol::new(
+                protocol_name,
+                recorded.subscription.clone(),
+            )],
+            assignment: recorded.assignment.clone(),
+            awaiting_join: None,
             awaiting_sync: None,
             is_new: false,
             sequence: 0,
@@ -250,6 +271,13 @@ impl Members {
 
     pub(super) fn is_leader(&self, member_id: &MemberId) -> bool {
         self.leader.as_ref() == Some(member_id)
+    }
+
+    /// Makes `member_id` the leader (a loaded group's recorded leader), if it is a member.
+    pub(super) fn set_leader(&mut self, member_id: &MemberId) {
+        if self.has_member(member_id) {
+            self.leader = Some(member_id.clone());
+        }
     }
 
     pub(super) fn static_member_id(&self, group_instance_id: &str) -> Option<&MemberId> {
@@ -423,15 +451,33 @@ impl Members {
         request: &super::JoinGroupRequest,
         awaiting_join: Option<RequestId>,
     ) {
+        self.set_member(
+            member_id,
+            request.protocols.clone(),
+            request.rebalance_timeout_ms,
+            request.session_timeout_ms,
+            awaiting_join,
+        );
+    }
+
+    /// `updateMember` with explicit values (also how a failed static member write reverts).
+    pub(super) fn set_member(
+        &mut self,
+        member_id: &MemberId,
+        protocols: Vec<JoinGroupRequestProtocol>,
+        rebalance_timeout_ms: u64,
+        session_timeout_ms: u64,
+        awaiting_join: Option<RequestId>,
+    ) {
         let Some(index) = self.members.iter().position(|m| m.member_id == *member_id) else {
             return;
         };
         let old = self.members[index].clone();
         self.count_protocols(&old, false);
         let member = &mut self.members[index];
-        member.protocols = request.protocols.clone();
-        member.rebalance_timeout_ms = request.rebalance_timeout_ms;
-        member.session_timeout_ms = request.session_timeout_ms;
+        member.protocols = protocols;
+        member.rebalance_timeout_ms = rebalance_timeout_ms;
+        member.session_timeout_ms = session_timeout_ms;
         member.awaiting_join = awaiting_join;
         let updated = member.clone();
         self.count_protocols(&updated, true);

@@ -17,11 +17,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::member::{ClassicGroupMember, Members};
+use super::member::{ClassicGroupMember, JoinGroupRequestProtocol, Members};
 use super::{
-    GenerationId, GroupConfig, GroupError, GroupEvent, GroupInvariant, GroupResponse,
-    GroupTimerKey, JoinGroupResponse, JoinGroupResponseMember, MemberId, OffsetCommitRequest,
-    Output, RemovalReason, RequestId, SyncGroupRequest, SyncGroupResponse, TimerRequest,
+    GenerationId, GroupConfig, GroupError, GroupEvent, GroupInvariant, GroupMetadataMember,
+    GroupMetadataValue, GroupMetadataWrite, GroupResponse, GroupTimerKey, JoinGroupResponse,
+    JoinGroupResponseMember, MemberId, OffsetCommitRequest, Output, RemovalReason, RequestId,
+    SyncGroupRequest, SyncGroupResponse, TimerRequest, WriteId,
 };
 use crate::assignor::TopicPartitionName;
 use crate::time::SimTime;
@@ -130,6 +131,31 @@ pub(super) enum TimerPayload {
     },
 }
 
+/// What a GroupMetadata write in flight does when it completes (Kafka's `appendFuture`
+/// callbacks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum PendingWrite {
+    /// `classicGroupSyncToClassicGroup`: install `assignment` and go Stable if the group is still
+    /// CompletingRebalance in `generation_id`; on failure reset it and rebalance.
+    Assignment {
+        generation_id: GenerationId,
+        assignment: Vec<(MemberId, Vec<TopicPartitionName>)>,
+    },
+    /// `updateStaticMemberThenRebalanceOrCompleteJoin` in Stable: answer the new member's
+    /// JoinGroup; on failure put the old member back.
+    StaticMember {
+        group_instance_id: String,
+        old_member_id: MemberId,
+        new_member_id: MemberId,
+        old_protocols: Vec<JoinGroupRequestProtocol>,
+        old_rebalance_timeout_ms: u64,
+        old_session_timeout_ms: u64,
+        leader: Option<MemberId>,
+    },
+    /// `completeClassicGroupJoin` for a group that became Empty: nothing to do (Kafka warns).
+    Empty,
+}
+
 /// One input's time and output.
 pub(super) struct Ctx {
     pub(super) now: SimTime,
@@ -184,6 +210,9 @@ pub struct ClassicGroup {
     /// Member ids handed out so far (the deterministic stand-in for Kafka's UUIDs).
     pub(super) member_ids_generated: u64,
     pub(super) timers: BTreeMap<GroupTimerKey, (SimTime, TimerPayload)>,
+    /// GroupMetadata writes the host has not reported on yet.
+    pub(super) pending_writes: BTreeMap<WriteId, PendingWrite>,
+    pub(super) writes_issued: u64,
 }
 
 impl ClassicGroup {
@@ -201,6 +230,8 @@ impl ClassicGroup {
             new_member_added: false,
             member_ids_generated: 0,
             timers: BTreeMap::new(),
+            pending_writes: BTreeMap::new(),
+            writes_issued: 0,
         }
     }
 
@@ -254,9 +285,21 @@ impl ClassicGroup {
         self.timers.get(key).map(|(at, _)| *at)
     }
 
+    /// GroupMetadata writes asked for and not yet reported complete.
+    pub fn pending_writes(&self) -> usize {
+        self.pending_writes.len()
+    }
+
+    /// The group as a GroupMetadata record would store it now (`newGroupMetadataRecord` with
+    /// the members' current assignments).
+    pub fn to_metadata(&self) -> GroupMetadataValue {
+        self.metadata_value(|m| m.assignment.clone())
+    }
+
     /// Checks the group's local invariants: no members when Empty and some when
     /// CompletingRebalance or Stable; a leader exactly when there are members; parked JoinGroups
-    /// only while PreparingRebalance and parked SyncGroups only while CompletingRebalance.
+    /// only while PreparingRebalance (or, in Stable, a restarted static member's while its
+    /// GroupMetadata write is pending) and parked SyncGroups only while CompletingRebalance.
     pub fn validate(&self) -> Result<(), String> {
         self.members.validate()?;
         if self.state == Empty && !self.members.is_empty() {
@@ -265,7 +308,21 @@ impl ClassicGroup {
         if matches!(self.state, CompletingRebalance | Stable) && self.members.is_empty() {
             return Err(format!("{} without members", self.state));
         }
-        let awaiting_join = self.members.awaiting_join_count();
+        // A restarted static member's JoinGroup waits in Stable for its GroupMetadata write.
+        let storing: Vec<&MemberId> = self
+            .pending_writes
+            .values()
+            .filter_map(|w| match w {
+                PendingWrite::StaticMember { new_member_id, .. } => Some(new_member_id),
+                _ => None,
+            })
+            .collect();
+        let awaiting_join = self
+            .members
+            .iter()
+            .filter(|m| m.is_awaiting_join())
+            .filter(|m| !(self.state == Stable && storing.contains(&&m.member_id)))
+            .count();
         if matches!(self.state, CompletingRebalance | Stable) && awaiting_join > 0 {
             return Err(format!(
                 "{awaiting_join} parked JoinGroups in {}",
@@ -345,9 +402,65 @@ impl ClassicGroup {
         }
     }
 
-    /// The leader's SyncGroup: `setAndPropagateAssignment` + Stable (the GroupMetadata append is
-    /// taken to succeed at once). Entries for non-members are ignored, members without one get
-    /// nothing; then the single-owner invariant is checked, as Kafka's leader never would.
+    /// The leader's assignment as `classicGroupSyncToClassicGroup` stores it: one entry per
+    /// member in member order (a member the leader left out gets nothing; entries for
+    /// non-members are dropped).
+    pub(super) fn full_assignment(
+        &self,
+        assignments: Vec<(MemberId, Vec<TopicPartitionName>)>,
+    ) -> Vec<(MemberId, Vec<TopicPartitionName>)> {
+        let mut given: BTreeMap<MemberId, Vec<TopicPartitionName>> =
+            assignments.into_iter().collect();
+        self.members
+            .ids()
+            .into_iter()
+            .map(|id| {
+                let partitions = given.remove(&id).unwrap_or_default();
+                (id, partitions)
+            })
+            .collect()
+    }
+
+    /// `newGroupMetadataRecord`: the group with each member's metadata for the chosen protocol
+    /// and the given assignment.
+    pub(super) fn metadata_value(
+        &self,
+        assignment_of: impl Fn(&ClassicGroupMember) -> Vec<TopicPartitionName>,
+    ) -> GroupMetadataValue {
+        let protocol = self.protocol_name.as_deref().unwrap_or_default();
+        GroupMetadataValue {
+            protocol_type: "consumer".to_string(),
+            generation_id: self.generation_id,
+            protocol_name: self.protocol_name.clone(),
+            leader: self.members.leader().cloned(),
+            current_state_timestamp: self.state_timestamp,
+            members: self
+                .members
+                .iter()
+                .map(|m| GroupMetadataMember {
+                    member_id: m.member_id.clone(),
+                    group_instance_id: m.group_instance_id.clone(),
+                    client_id: m.client_id.clone(),
+                    rebalance_timeout_ms: m.rebalance_timeout_ms,
+                    session_timeout_ms: m.session_timeout_ms,
+                    subscription: m.metadata(protocol).cloned().unwrap_or_default(),
+                    assignment: assignment_of(m),
+                })
+                .collect(),
+        }
+    }
+
+    /// `storeGroup`: asks the host to append `value`; `pending` runs when it reports back.
+    pub(super) fn store(&mut self, cx: &mut Ctx, value: GroupMetadataValue, pending: PendingWrite) {
+        self.writes_issued += 1;
+        let write = WriteId(self.writes_issued);
+        self.pending_writes.insert(write, pending);
+        cx.out.writes.push(GroupMetadataWrite { write, value });
+    }
+
+    /// The leader's SyncGroup once its GroupMetadata record is committed:
+    /// `setAndPropagateAssignment` + Stable; then the single-owner invariant is checked, as
+    /// Kafka's leader never would break it.
     pub(super) fn install_assignment(
         &mut self,
         cx: &mut Ctx,

@@ -244,6 +244,9 @@ fn group_event(group: &str, broker: crate::ids::BrokerId, event: &GroupEvent) ->
                 RebalanceReason::SessionTimeout { member_id } => {
                     format!("member {member_id} sent no heartbeat for its session timeout")
                 }
+                RebalanceReason::AssignmentNotStored { error } => format!(
+                    "the leader's assignment could not be written to __consumer_offsets ({error})"
+                ),
                 RebalanceReason::SyncTimeout { members } => format!(
                     "{} did not send SyncGroup in time",
                     members
@@ -314,5 +317,19 @@ fn group_event(group: &str, broker: crate::ids::BrokerId, event: &GroupEvent) ->
         GroupEvent::InvariantViolated { detail, .. } => {
             format!("group \"{group}\" broke a guarantee: {detail}")
         }
+        GroupEvent::Loaded {
+            generation_id,
+            state,
+            leader,
+            members,
+        } => match leader {
+            Some(leader) if !members.is_empty() => format!(
+                "broker {broker}, the new coordinator, loaded group \"{group}\" from __consumer_offsets: {state} in generation {generation_id} with {} (leader {leader}); its members keep their ids and partitions if they heartbeat within their session timeout",
+                plural(members.len() as u64, "member")
+            ),
+            _ => format!(
+                "broker {broker}, the new coordinator, loaded group \"{group}\" from __consumer_offsets: {state} after generation {generation_id}, with no members"
+            ),
+        },
     }
 }

@@ -19,13 +19,15 @@ use crate::groups_panel::GroupsPanel;
 use crate::inspector::Inspector;
 use crate::lanes::Lanes;
 use crate::ledger_panel::LedgerPanel;
-use crate::log_lines::{LOG_ROWS, LogRow};
+use crate::log_lines::LOG_ROWS;
 use crate::overlays::Overlays;
 use crate::page_params::StartParams;
 use crate::producer_panel::ProducerPanel;
 use crate::shortcuts::use_shortcuts;
 use crate::store::{Action, BrokerFault, Overlay, Selection, Store, Theme};
-use crate::view_model::{self, AlarmRow, ClusterView, InspectorView, LaneView, ProducerView};
+use crate::view_model::{
+    self, AlarmRow, ClusterView, InspectorView, LANE_WINDOW, LaneView, ProducerView,
+};
 
 /// Props of [`App`].
 #[derive(Properties, PartialEq, Default)]
@@ -40,7 +42,6 @@ struct PageView {
     lanes: Rc<Vec<Rc<LaneView>>>,
     cluster: Rc<ClusterView>,
     producer: Rc<ProducerView>,
-    log_rows: Rc<Vec<LogRow>>,
     log_total: u64,
     counts: LedgerCounts,
     alarm_count: u64,
@@ -50,23 +51,67 @@ struct PageView {
     tp_names: Rc<Vec<(TopicPartition, Rc<str>)>>,
     now: SimTime,
     session_timeout_ms: u64,
+    /// Few records and lanes: new records may be animated.
+    calm: bool,
 }
 
-fn page_view(store: &Store) -> PageView {
+/// Above this load-generator rate or lane count, new records appear without animation (an
+/// animation per record would cost more than a frame has).
+const CALM_RATE: f64 = 20.0;
+const CALM_LANES: usize = 12;
+
+/// The lanes drawn last time, so that a busy cluster's lanes can be refreshed a few per frame.
+#[derive(Default)]
+struct LaneCache {
+    run: usize,
+    actions: u64,
+    frame: u64,
+    lanes: Vec<Rc<LaneView>>,
+}
+
+/// Lanes refreshed per frame when the cluster is busy; the others keep last frame's view, so
+/// every lane is redrawn several times a second while a frame stays cheap.
+const LANES_PER_FRAME: usize = 4;
+
+fn page_view(store: &Store, cache: &mut LaneCache) -> PageView {
     let run = store.run.borrow();
     let sim = &run.sim;
     let groups = sim.group_views();
-    let partitions = view_model::partition_views(sim);
+    let partitions = view_model::partition_views(sim, 0);
+    let calm = run.load.rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
+    let run_id = Rc::as_ptr(&store.run) as usize;
+    let full = calm
+        || cache.run != run_id
+        || cache.actions != store.actions
+        || cache.lanes.len() != partitions.len();
+    let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
     let lanes: Vec<Rc<LaneView>> = partitions
         .iter()
-        .map(|v| Rc::new(view_model::lane(sim, v, &groups)))
+        .enumerate()
+        .map(|(i, v)| {
+            if full || i as u64 % turns == cache.frame % turns {
+                let windowed = sim.partition_view_tail(v.tp, LANE_WINDOW);
+                Rc::new(view_model::lane(
+                    sim,
+                    windowed.as_ref().unwrap_or(v),
+                    &groups,
+                ))
+            } else {
+                cache.lanes[i].clone()
+            }
+        })
         .collect();
+    *cache = LaneCache {
+        run: run_id,
+        actions: store.actions,
+        frame: cache.frame + 1,
+        lanes: lanes.clone(),
+    };
     let tp_names = lanes.iter().map(|l| (l.tp, l.name.clone())).collect();
     PageView {
         cluster: Rc::new(view_model::cluster(sim, &partitions)),
         lanes: Rc::new(lanes),
         producer: Rc::new(view_model::producer(&run)),
-        log_rows: Rc::new(run.log.rows(sim, &store.log_filter, LOG_ROWS)),
         log_total: run.log.total(),
         counts: sim.ledger().counts(),
         alarm_count: run.alarm_count,
@@ -79,6 +124,7 @@ fn page_view(store: &Store) -> PageView {
         tp_names: Rc::new(tp_names),
         now: sim.now(),
         session_timeout_ms: sim.config().broker.broker_session_timeout_ms,
+        calm,
     }
 }
 
@@ -130,9 +176,20 @@ pub fn App(props: &AppProps) -> Html {
         }
     });
 
+    let lane_cache = use_mut_ref(LaneCache::default);
     let view = {
         let store = (*store).clone();
-        use_memo(store.version, move |_| page_view(&store))
+        use_memo(store.version, move |_| {
+            page_view(&store, &mut lane_cache.borrow_mut())
+        })
+    };
+    let log_rows = {
+        let store = (*store).clone();
+        let key = (Rc::as_ptr(&store.run) as usize, store.log_stamp);
+        use_memo(key, move |_| {
+            let run = store.run.borrow();
+            Rc::new(run.log.rows(&run.sim, &store.log_filter, LOG_ROWS))
+        })
     };
     let charts = {
         let run = store.run.clone();
@@ -210,12 +267,12 @@ pub fn App(props: &AppProps) -> Html {
                       params={store.params.clone()} dispatch={dispatch.clone()} />
             <main class="layout" data-testid="cluster-area">
                 <div class="col-main">
-                    <Lanes lanes={view.lanes.clone()} selection={store.selection} onselect={callbacks.onselect.clone()} />
+                    <Lanes lanes={view.lanes.clone()} calm={view.calm} selection={store.selection} onselect={callbacks.onselect.clone()} />
                     <Cluster view={view.cluster.clone()} session_timeout_ms={view.session_timeout_ms}
                              selected={selected_broker}
                              onfault={callbacks.onfault.clone()}
                              onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
-                    <EventLog rows={view.log_rows.clone()} total={view.log_total} filter={store.log_filter.clone()}
+                    <EventLog rows={(*log_rows).clone()} total={view.log_total} filter={store.log_filter.clone()}
                               selection={store.selection} dispatch={dispatch.clone()} />
                 </div>
                 <div class="col-side">

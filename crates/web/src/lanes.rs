@@ -8,12 +8,34 @@
 
 use std::rc::Rc;
 
-use kafka_sim::{Offset, RecordId, TopicPartition};
+use kafka_sim::{Offset, RecordId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::store::Selection;
-use crate::view_model::{LANE_WINDOW, LaneView};
+use crate::view_model::{KEY_COLOURS, LANE_WINDOW, LaneView};
+
+/// The class attribute of a cell by key colour (the last: no key), committed or not. Static
+/// strings: a busy page draws hundreds of cells a frame, and `classes!` would build a set for each.
+const CELL_CLASSES: [[&str; 2]; KEY_COLOURS as usize + 1] = [
+    ["cell key-0", "cell key-0 uncommitted"],
+    ["cell key-1", "cell key-1 uncommitted"],
+    ["cell key-2", "cell key-2 uncommitted"],
+    ["cell key-3", "cell key-3 uncommitted"],
+    ["cell key-4", "cell key-4 uncommitted"],
+    ["cell key-5", "cell key-5 uncommitted"],
+    ["cell key-6", "cell key-6 uncommitted"],
+    ["cell key-7", "cell key-7 uncommitted"],
+];
+
+fn cell_class(colour: u8, committed: bool, selected: bool) -> AttrValue {
+    let class = CELL_CLASSES[usize::from(colour.min(KEY_COLOURS))][usize::from(!committed)];
+    if selected {
+        AttrValue::from(format!("{class} selected"))
+    } else {
+        AttrValue::Static(class)
+    }
+}
 
 /// Props of [`Lanes`].
 #[derive(Properties, PartialEq)]
@@ -24,6 +46,8 @@ pub struct LanesProps {
     pub selection: Option<Selection>,
     /// Inspect a partition or a record.
     pub onselect: Callback<Selection>,
+    /// Few records arrive: animate new ones.
+    pub calm: bool,
 }
 
 /// All lanes, grouped by topic.
@@ -37,7 +61,7 @@ pub fn Lanes(props: &LanesProps) -> Html {
         }
     }
     html! {
-        <section class="panel lanes-panel" aria-labelledby="lanes-title" data-testid="lanes">
+        <section class={classes!("panel", "lanes-panel", props.calm.then_some("calm"))} aria-labelledby="lanes-title" data-testid="lanes">
             <h2 id="lanes-title">{ "Topic lanes" }</h2>
             <p class="panel-hint">
                 { format!("The last {LANE_WINDOW} records of each partition's leader, coloured by key. ") }
@@ -95,11 +119,11 @@ pub fn Lane(props: &LaneProps) -> Html {
         let onselect = props.onselect.clone();
         Callback::from(move |_: MouseEvent| onselect.emit(Selection::Partition(tp)))
     };
-    // One handler for all cells (event delegation): the clicked cell carries its ids.
+    // One handler for all cells (event delegation): the clicked cell carries its offset.
     let oncell = {
-        let onselect = props.onselect.clone();
+        let (onselect, lane) = (props.onselect.clone(), props.lane.clone());
         Callback::from(move |e: MouseEvent| {
-            if let Some(selection) = cell_selection(tp, e.target()) {
+            if let Some(selection) = cell_selection(&lane, e.target()) {
                 onselect.emit(selection);
             }
         })
@@ -146,18 +170,15 @@ pub fn Lane(props: &LaneProps) -> Html {
                 <div class="cells" role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
                      aria-label={format!("records of {}", lane.name)}>
                     { for lane.cells.iter().enumerate().map(|(i, c)| {
-                        let key_label = c.key.as_deref().map_or("no key".to_string(), |k| format!("key {k}"));
+                        let key_label = c.key.as_deref().map_or("no key", |k| k);
                         let state = if c.committed { "committed" } else { "not committed yet" };
                         html! {
                             <button key={c.offset} role="listitem"
-                                class={classes!("cell", format!("key-{}", c.colour),
-                                    (!c.committed).then_some("uncommitted"),
-                                    (selected_offset == Some(c.offset)).then_some("selected"))}
+                                class={cell_class(c.colour, c.committed, selected_offset == Some(c.offset))}
                                 tabindex={if i == last { "0" } else { "-1" }}
-                                data-offset={c.offset.to_string()} data-record={c.record.to_string()}
-                                data-key={c.key.as_deref().map(str::to_string)}
-                                title={format!("offset {}, {key_label}, leader epoch {}, {state}", c.offset, c.leader_epoch)}
-                                aria-label={format!("offset {}, {key_label}, {state}", c.offset)}>
+                                data-offset={c.offset.to_string()}
+                                data-key={c.key.clone().map(AttrValue::from)}
+                                aria-label={format!("offset {}, key {key_label}, {state}", c.offset)}>
                                 { c.offset }
                             </button>
                         }
@@ -198,14 +219,14 @@ pub fn Lane(props: &LaneProps) -> Html {
     }
 }
 
-/// The record a click landed on, read from the cell's `data-` attributes.
-fn cell_selection(tp: TopicPartition, target: Option<web_sys::EventTarget>) -> Option<Selection> {
+/// The record a click landed on, found by the cell's `data-offset`.
+fn cell_selection(lane: &LaneView, target: Option<web_sys::EventTarget>) -> Option<Selection> {
     let element = target?.dyn_into::<web_sys::Element>().ok()?;
-    let cell = element.closest("[data-record]").ok()??;
-    let offset = cell.get_attribute("data-offset")?.parse().ok()?;
-    let record = cell.get_attribute("data-record")?.parse().ok()?;
+    let cell = element.closest("[data-offset]").ok()??;
+    let offset: u64 = cell.get_attribute("data-offset")?.parse().ok()?;
+    let record = lane.cells.iter().find(|c| c.offset == offset)?.record;
     Some(Selection::Record {
-        tp,
+        tp: lane.tp,
         offset: Offset(offset),
         record: RecordId(record),
     })

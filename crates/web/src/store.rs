@@ -325,7 +325,23 @@ pub struct Store {
     pub log_filter: LogFilter,
     /// The last refused command or failed reset, shown until dismissed.
     pub notice: Option<Rc<str>>,
+    /// Bumped when the event log should be redrawn: on every user action, and at most every
+    /// [`LOG_REFRESH_MS`] of wall time while playing (a busy cluster emits thousands of events a
+    /// second; redrawing the log every frame would cost more than it tells).
+    pub log_stamp: u64,
+    /// Wall milliseconds since `log_stamp` last moved.
+    log_wall_ms: f64,
+    /// Bumped on every action except the animation tick (the page then redraws everything at
+    /// once, rather than spreading a busy cluster's lanes over several frames).
+    pub actions: u64,
 }
+
+/// How often the event log is redrawn while the clock runs, in wall milliseconds.
+pub const LOG_REFRESH_MS: f64 = 200.0;
+/// How often when the load generator sends more than [`BUSY_LOG_RATE`] records a second.
+pub const BUSY_LOG_REFRESH_MS: f64 = 1_000.0;
+/// Load-generator rate (records per simulated second) above which the log is busy.
+pub const BUSY_LOG_RATE: f64 = 50.0;
 
 /// What components ask the store to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -397,6 +413,9 @@ impl Store {
             theme: Theme::Auto,
             log_filter: LogFilter::initial(),
             notice: None,
+            log_stamp: 0,
+            log_wall_ms: 0.0,
+            actions: 0,
         }
         .with_notice(notice)
     }
@@ -417,6 +436,21 @@ impl Reducible for Store {
                 if !self.playing || !self.run.borrow_mut().tick(wall_ms, self.speed) {
                     return self;
                 }
+                next.log_wall_ms += wall_ms.clamp(0.0, MAX_FRAME_WALL_MS);
+                // A busy log (hundreds of events a second) is unreadable while it runs anyway:
+                // redraw it once a second then, and pause to read it.
+                let busy = self.run.borrow().load.rate() > BUSY_LOG_RATE;
+                let every = if busy {
+                    BUSY_LOG_REFRESH_MS
+                } else {
+                    LOG_REFRESH_MS
+                };
+                if next.log_wall_ms >= every {
+                    next.log_wall_ms = 0.0;
+                    next.log_stamp += 1;
+                }
+                next.version += 1;
+                return Rc::new(next);
             }
             Action::TogglePlay => next.playing = !next.playing,
             Action::StepOnce => {
@@ -497,6 +531,8 @@ impl Reducible for Store {
             Action::DismissNotice => next.notice = None,
         }
         next.version += 1;
+        next.log_stamp += 1;
+        next.actions += 1;
         Rc::new(next)
     }
 }
@@ -533,6 +569,22 @@ mod tests {
             wall_ms: f64::INFINITY,
         });
         assert_eq!(s.run.borrow().sim.now(), t0.plus_ms(22));
+    }
+
+    #[test]
+    fn the_log_is_redrawn_a_few_times_a_second_while_playing_and_on_every_action() {
+        let mut s = store();
+        let stamp = s.log_stamp;
+        for _ in 0..10 {
+            s = s.reduce(Action::Tick { wall_ms: 16.0 });
+        }
+        assert_eq!(s.log_stamp, stamp, "160 ms of frames");
+        for _ in 0..3 {
+            s = s.reduce(Action::Tick { wall_ms: 16.0 });
+        }
+        assert_eq!(s.log_stamp, stamp + 1, "208 ms of frames");
+        let s = s.reduce(Action::Select(None));
+        assert_eq!(s.log_stamp, stamp + 2);
     }
 
     #[test]

@@ -151,13 +151,13 @@ fn key_text(sim: &Sim, key: Option<kafka_sim::ledger::KeyId>) -> Option<Rc<str>>
     key.map(|k| Rc::from(String::from_utf8_lossy(sim.ledger().keys.bytes(k)).as_ref()))
 }
 
-/// Every partition of every topic, windowed, in topic then partition order.
-pub fn partition_views(sim: &Sim) -> Vec<PartitionView> {
+/// Every partition of every topic with its last `window` records, in topic then partition order.
+pub fn partition_views(sim: &Sim, window: usize) -> Vec<PartitionView> {
     sim.catalog()
         .topics()
         .iter()
         .flat_map(|t| sim.partitions_of(&t.name))
-        .filter_map(|tp| sim.partition_view_tail(tp, LANE_WINDOW))
+        .filter_map(|tp| sim.partition_view_tail(tp, window))
         .collect()
 }
 
@@ -534,7 +534,7 @@ pub fn inspector(sim: &Sim, selection: Selection) -> Option<InspectorView> {
         Selection::Broker(id) => {
             let (_, alive, fenced) = sim.broker_states().into_iter().find(|(b, ..)| *b == id)?;
             let (mut leads, mut follows) = (Vec::new(), Vec::new());
-            for v in partition_views_unwindowed(sim) {
+            for v in partition_views(sim, 0) {
                 if v.leader == Some(id) {
                     leads.push(sim.tp_name(v.tp));
                 } else if v.assignment.contains(&id) {
@@ -577,15 +577,6 @@ pub fn inspector(sim: &Sim, selection: Selection) -> Option<InspectorView> {
             })
         }
     }
-}
-
-fn partition_views_unwindowed(sim: &Sim) -> Vec<PartitionView> {
-    sim.catalog()
-        .topics()
-        .iter()
-        .flat_map(|t| sim.partitions_of(&t.name))
-        .filter_map(|tp| sim.partition_view_tail(tp, 0))
-        .collect()
 }
 
 fn record_rows(
@@ -735,7 +726,7 @@ mod tests {
             produce(&mut sim, "NULL", v);
         }
         sim.advance_ms(2_000);
-        let views = partition_views(&sim);
+        let views = partition_views(&sim, LANE_WINDOW);
         let lane = lane(&sim, &views[0], &[]);
         assert_eq!(&*lane.name, "orders-0");
         assert_eq!(lane.shown_broker, lane.leader);
@@ -757,7 +748,7 @@ mod tests {
         let mut sim = example();
         sim.apply(Command::KillBroker { broker: 1 }).expect("runs");
         sim.advance_ms(5_000);
-        let views = partition_views(&sim);
+        let views = partition_views(&sim, LANE_WINDOW);
         let c = cluster(&sim, &views);
         let b1 = &c.brokers[0];
         assert!(!b1.alive && b1.fenced);
@@ -784,7 +775,7 @@ mod tests {
         for c in slow_follower_commands(&sim, 3, 7_000) {
             sim.apply(c).expect("valid");
         }
-        let c = cluster(&sim, &partition_views(&sim));
+        let c = cluster(&sim, &partition_views(&sim, LANE_WINDOW));
         assert!(c.brokers[1].isolated);
         assert!(!c.brokers[0].isolated);
         assert!(c.brokers[2].slowed);
@@ -796,7 +787,7 @@ mod tests {
         let mut sim = example();
         produce(&mut sim, "<b>k</b>", "v1");
         sim.advance_ms(1_000);
-        let views = partition_views(&sim);
+        let views = partition_views(&sim, LANE_WINDOW);
         let (v, cell) = views
             .iter()
             .find_map(|v| {

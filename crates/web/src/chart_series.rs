@@ -3,7 +3,7 @@
 //! partition views), and per consumer group its total lag and records consumed (from
 //! `Sim::group_views`, once the core fills it). The last [`SAMPLES`] samples are kept.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use kafka_sim::ledger::LedgerCounts;
@@ -47,7 +47,8 @@ pub struct Sample {
 pub struct ChartSeries {
     samples: VecDeque<Sample>,
     last_counts: LedgerCounts,
-    last_positions: BTreeMap<(Rc<str>, TopicPartition), u64>,
+    /// Each (group, partition)'s position at the previous sample.
+    last_positions: Vec<(Rc<str>, TopicPartition, u64)>,
     next_at: SimTime,
 }
 
@@ -57,7 +58,7 @@ impl ChartSeries {
         ChartSeries {
             samples: VecDeque::with_capacity(SAMPLES),
             last_counts: sim.ledger().counts(),
-            last_positions: BTreeMap::new(),
+            last_positions: Vec::new(),
             next_at: sim.now().plus_ms(SAMPLE_MS),
         }
     }
@@ -90,8 +91,17 @@ impl ChartSeries {
             let mut consumed = 0;
             for row in &g.lag {
                 if let Some(pos) = row.position {
-                    let key = (name.clone(), row.tp);
-                    let before = self.last_positions.insert(key, pos.0).unwrap_or(pos.0);
+                    let known = self
+                        .last_positions
+                        .iter_mut()
+                        .find(|(g, tp, _)| *g == name && *tp == row.tp);
+                    let before = match known {
+                        Some((_, _, last)) => std::mem::replace(last, pos.0),
+                        None => {
+                            self.last_positions.push((name.clone(), row.tp, pos.0));
+                            pos.0
+                        }
+                    };
                     consumed += pos.0.saturating_sub(before);
                 }
             }

@@ -9,9 +9,9 @@ use yew::prelude::*;
 
 use crate::chart_series::{SAMPLES, Sample};
 
-const WIDTH: f64 = 300.0;
-const HEIGHT: f64 = 80.0;
-const TOP: f64 = 12.0;
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 160.0;
+const TOP: f64 = 24.0;
 
 /// One line of a chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +21,7 @@ pub struct Line {
     /// CSS class (its colour and dash pattern).
     pub class: &'static str,
     /// One value per sample, oldest first.
-    pub values: Vec<f64>,
+    pub values: Vec<u64>,
 }
 
 /// What the chart panel draws.
@@ -42,7 +42,7 @@ const GROUP_CLASSES: [&str; 4] = ["series-c", "series-d", "series-e", "series-f"
 impl ChartData {
     /// The lines of `samples`.
     pub fn new<'a>(samples: impl Iterator<Item = &'a Sample> + Clone) -> ChartData {
-        let line = |label: &str, class, f: &dyn Fn(&Sample) -> f64| Line {
+        let line = |label: &str, class, f: &dyn Fn(&Sample) -> u64| Line {
             label: label.to_string(),
             class,
             values: samples.clone().map(f).collect(),
@@ -62,26 +62,21 @@ impl ChartData {
                     class: GROUP_CLASSES[i % GROUP_CLASSES.len()],
                     values: samples
                         .clone()
-                        .map(|s| {
-                            s.groups
-                                .iter()
-                                .find(|x| &x.group == g)
-                                .map_or(0.0, |x| f(x) as f64)
-                        })
+                        .map(|s| s.groups.iter().find(|x| &x.group == g).map_or(0, f))
                         .collect(),
                 })
                 .collect()
         };
         ChartData {
             produce: vec![
-                line("sent/s", "series-a", &|s| s.sent as f64),
-                line("acked/s", "series-b", &|s| s.acked as f64),
+                line("sent/s", "series-a", &|s| s.sent),
+                line("acked/s", "series-b", &|s| s.acked),
             ],
             replication: vec![
                 line("under-replicated", "series-a", &|s| {
-                    f64::from(s.under_replicated)
+                    u64::from(s.under_replicated)
                 }),
-                line("offline", "series-d", &|s| f64::from(s.offline)),
+                line("offline", "series-d", &|s| u64::from(s.offline)),
             ],
             lag: per_group(|g| g.lag),
             consume: per_group(|g| g.consumed),
@@ -89,17 +84,18 @@ impl ChartData {
     }
 }
 
-/// The SVG `points` of `values`, newest at the right edge, scaled to `max`.
-pub fn points(values: &[f64], max: f64) -> String {
+/// The SVG `points` of `values`, newest at the right edge, scaled to `max`, in whole units of
+/// the view box (no float formatting in the page).
+pub fn points(values: &[u64], max: u64) -> String {
     let step = WIDTH / (SAMPLES as f64 - 1.0);
     let n = values.len();
     values
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let x = WIDTH - (n - 1 - i) as f64 * step;
-            let y = HEIGHT - (v / max.max(1.0)) * (HEIGHT - TOP);
-            format!("{x:.1},{y:.1}")
+            let x = (WIDTH - (n - 1 - i) as f64 * step).round() as i64;
+            let y = (HEIGHT - (*v as f64 / max.max(1) as f64) * (HEIGHT - TOP)).round() as i64;
+            format!("{x},{y}")
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -123,12 +119,12 @@ pub fn Chart(props: &ChartProps) -> Html {
         .lines
         .iter()
         .flat_map(|l| l.values.iter().copied())
-        .fold(0.0, f64::max)
-        .ceil();
+        .max()
+        .unwrap_or(0);
     let latest: Vec<String> = props
         .lines
         .iter()
-        .map(|l| format!("{} {}", l.label, l.values.last().copied().unwrap_or(0.0)))
+        .map(|l| format!("{} {}", l.label, l.values.last().copied().unwrap_or(0)))
         .collect();
     let summary = format!(
         "{}: latest {}; peak {max} over the last {} simulated seconds",
@@ -144,10 +140,10 @@ pub fn Chart(props: &ChartProps) -> Html {
                     <span key={l.label.clone()} class={classes!("legend", l.class)}>{ format!(" {}", l.label) }</span>
                 }) }
             </figcaption>
-            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={summary} preserveAspectRatio="none">
-                <line class="axis" x1="0" y1={HEIGHT.to_string()} x2={WIDTH.to_string()} y2={HEIGHT.to_string()} />
-                <line class="grid" x1="0" y1={TOP.to_string()} x2={WIDTH.to_string()} y2={TOP.to_string()} />
-                <text class="axis-label" x="2" y="10">{ format!("{max}") }</text>
+            <svg viewBox="0 0 600 160" role="img" aria-label={summary} preserveAspectRatio="none">
+                <line class="axis" x1="0" y1="160" x2="600" y2="160" />
+                <line class="grid" x1="0" y1="24" x2="600" y2="24" />
+                <text class="axis-label" x="4" y="19">{ max }</text>
                 { for props.lines.iter().map(|l| html! {
                     <polyline key={l.label.clone()} class={classes!("series", l.class)} points={points(&l.values, max)} />
                 }) }
@@ -189,10 +185,8 @@ mod tests {
 
     #[test]
     fn newest_point_is_on_the_right_edge_and_peak_at_the_top() {
-        let p = points(&[0.0, 5.0, 10.0], 10.0);
+        let p = points(&[0, 5, 10], 10);
         let pts: Vec<&str> = p.split(' ').collect();
-        assert_eq!(pts.len(), 3);
-        assert_eq!(pts[2], format!("{WIDTH:.1},{TOP:.1}"));
-        assert!(pts[0].ends_with(&format!(",{HEIGHT:.1}")));
+        assert_eq!(pts, ["590,160", "595,92", "600,24"]);
     }
 }

@@ -39,8 +39,8 @@ pub fn Cluster(props: &ClusterProps) -> Html {
             <div class="controller-card" data-testid="controller">
                 <strong>{ "Controller" }</strong>
                 { format!(" (KRaft, one active node): registers brokers, fences one whose heartbeats stop for \
-                    broker.session.timeout.ms = {} s, and elects leaders from the ISR.",
-                    props.session_timeout_ms as f64 / 1000.0) }
+                    broker.session.timeout.ms = {}, and elects leaders from the ISR.",
+                    kafka_sim::narrate::seconds(props.session_timeout_ms)) }
                 if props.view.cut_links > 0 {
                     <span class="badge warn">{ format!("{} links cut", props.view.cut_links) }</span>
                 }
@@ -133,13 +133,13 @@ pub fn BrokerCardView(props: &BrokerCardProps) -> Html {
             </ul>
             <div class="broker-actions">
                 <button class={classes!("button", b.alive.then_some("danger"))} onclick={fault(kill_fault)}
-                        data-testid={format!("{}-broker-{id}", kill_label.to_lowercase())}
+                        data-testid={format!("{}-broker-{id}", kill_label.to_ascii_lowercase())}
                         aria-label={format!("{kill_label} broker {id}")}>{ kill_label }</button>
                 <button class="button" onclick={fault(iso_fault)}
-                        data-testid={format!("{}-broker-{id}", iso_label.to_lowercase())}
+                        data-testid={format!("{}-broker-{id}", iso_label.to_ascii_lowercase())}
                         aria-label={format!("{iso_label} broker {id} (cut or heal every link)")}>{ iso_label }</button>
                 <button class="button" onclick={fault(slow_fault)}
-                        data-testid={format!("{}-broker-{id}", slow_label.to_lowercase())}
+                        data-testid={format!("{}-broker-{id}", slow_label.to_ascii_lowercase())}
                         aria-label={format!("{slow_label} broker {id}'s links to the other brokers (a slow follower)")}>
                     { slow_label }
                 </button>

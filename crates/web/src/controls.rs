@@ -26,9 +26,22 @@ pub fn slider_to_speed(position: i32) -> f64 {
     ((speed * digits).round() / digits).clamp(MIN_SPEED, MAX_SPEED)
 }
 
+/// A number with up to three decimals, trailing zeros dropped: `0.25`, `4`, `0.016`. Written with
+/// integers only, so the page ships without Rust's float formatting.
+pub fn decimal(x: f64) -> String {
+    let thousandths = (x.max(0.0) * 1000.0).round() as u64;
+    let (whole, frac) = (thousandths / 1000, thousandths % 1000);
+    match frac {
+        0 => whole.to_string(),
+        f if f % 100 == 0 => format!("{whole}.{}", f / 100),
+        f if f % 10 == 0 => format!("{whole}.{:02}", f / 10),
+        f => format!("{whole}.{f:03}"),
+    }
+}
+
 /// A speed as a label: `0.25×`.
 pub fn speed_label(speed: f64) -> String {
-    format!("{}×", (speed * 1000.0).round() / 1000.0)
+    format!("{}×", decimal(speed))
 }
 
 /// Props of [`Controls`].
@@ -135,5 +148,9 @@ mod tests {
     fn speed_labels() {
         assert_eq!(speed_label(0.25), "0.25×");
         assert_eq!(speed_label(4.0), "4×");
+        assert_eq!(speed_label(0.5), "0.5×");
+        assert_eq!(speed_label(0.016), "0.016×");
+        assert_eq!(speed_label(2.5), "2.5×");
+        assert_eq!(decimal(2_000.0), "2000");
     }
 }

@@ -102,7 +102,7 @@ impl LogKind {
 pub struct LogFilter {
     /// Kinds switched off, as [`LogKind::bit`]s.
     pub hidden: u8,
-    /// Only sentences containing this text (case-insensitive); empty shows all.
+    /// Only sentences containing this text (ignoring ASCII case); empty shows all.
     pub text: String,
 }
 
@@ -219,7 +219,7 @@ impl EventLog {
 
     /// The newest entries passing `filter`, newest first, at most `limit` of them.
     pub fn rows(&self, sim: &Sim, filter: &LogFilter, limit: usize) -> Vec<LogRow> {
-        let needle = filter.text.trim().to_lowercase();
+        let needle = filter.text.trim().to_ascii_lowercase();
         let mut rows = Vec::new();
         for entry in self.entries.iter().rev() {
             if rows.len() == limit {
@@ -229,7 +229,7 @@ impl EventLog {
                 continue;
             }
             let text = entry.text(sim);
-            if !needle.is_empty() && !text.to_lowercase().contains(&needle) {
+            if !needle.is_empty() && !text.to_ascii_lowercase().contains(&needle) {
                 continue;
             }
             let (tp, brokers) = mentions(&entry.event.kind);

@@ -146,7 +146,7 @@ impl StartParams {
         let mut p = StartParams::default();
         for pair in query.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let num = value.parse::<f64>().ok().filter(|v| v.is_finite());
+            let num = parse_decimal(value);
             let int = |lo: u32, hi: u32| num.map(|v| (v as i64).clamp(lo as i64, hi as i64) as u32);
             match key {
                 "seed" => p.seed = value.parse().unwrap_or(p.seed),
@@ -210,6 +210,25 @@ impl StartParams {
     }
 }
 
+/// Parses `12`, `0.25`, `-3` (no exponent) without Rust's float parser, which would add
+/// kilobytes to the page for two URL parameters.
+fn parse_decimal(s: &str) -> Option<f64> {
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |d: &str| !d.is_empty() && d.len() <= 12 && d.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(frac.is_empty() || digits(frac)) {
+        return None;
+    }
+    let mut value = whole.parse::<u64>().ok()? as f64;
+    if !frac.is_empty() {
+        value += frac.parse::<u64>().ok()? as f64 / 10f64.powi(frac.len() as i32);
+    }
+    Some(if negative { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,13 +262,24 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_clamped_and_garbage_ignored() {
-        let p = StartParams::from_query("brokers=1000&speed=1e9&rate=-5&acks=2&seed=x&play=0");
+        let p = StartParams::from_query("brokers=1000&speed=100000&rate=-5&acks=2&seed=x&play=0");
         assert_eq!(p.brokers, MAX_BROKERS);
         assert_eq!(p.speed, MAX_SPEED);
         assert_eq!(p.rate, 0.0);
         assert_eq!(p.acks, Acks::All);
         assert_eq!(p.seed, 1);
         assert!(!p.play);
+    }
+
+    #[test]
+    fn decimals_parse_without_the_float_parser() {
+        assert_eq!(parse_decimal("0.25"), Some(0.25));
+        assert_eq!(parse_decimal("2000"), Some(2000.0));
+        assert_eq!(parse_decimal("-5"), Some(-5.0));
+        assert_eq!(parse_decimal("1e9"), None);
+        assert_eq!(parse_decimal("."), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(StartParams::from_query("speed=1e9").speed, 0.25, "ignored");
     }
 
     #[test]

@@ -30,7 +30,7 @@ fn rate_label(rate: f64) -> String {
     if rate == 0.0 {
         "off".into()
     } else {
-        format!("{rate} records/s")
+        format!("{} records/s", crate::controls::decimal(rate))
     }
 }
 
@@ -99,15 +99,20 @@ pub fn ProducerPanel(props: &ProducerPanelProps) -> Html {
         };
         Action::Apply(vec![Command::SetAcks { producer: 0, acks }])
     });
-    let onrate = props.dispatch.reform(|e: Event| {
-        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-        Action::SetLoadRate(v.parse().unwrap_or(0.0))
-    });
     let mut rates: Vec<f64> = RATES.to_vec();
     if !rates.contains(&view.rate) {
         rates.push(view.rate);
         rates.sort_by(f64::total_cmp);
     }
+    let onrate = {
+        let rates = rates.clone();
+        props.dispatch.reform(move |e: Event| {
+            let i = e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .selected_index();
+            Action::SetLoadRate(rates.get(i.max(0) as usize).copied().unwrap_or(0.0))
+        })
+    };
 
     let preview = if key.is_empty() {
         format!(
@@ -167,7 +172,7 @@ pub fn ProducerPanel(props: &ProducerPanelProps) -> Html {
                 <label>{ "Rate " }
                     <select onchange={onrate} aria-label="Load generator rate" data-testid="load-rate">
                         { for rates.iter().map(|r| html! {
-                            <option value={r.to_string()} selected={*r == view.rate}>{ rate_label(*r) }</option>
+                            <option value={crate::controls::decimal(*r)} selected={*r == view.rate}>{ rate_label(*r) }</option>
                         }) }
                     </select>
                 </label>

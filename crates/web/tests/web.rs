@@ -3,7 +3,12 @@
 //! drives it through its buttons and inputs, and reads the DOM by `data-testid`.
 #![cfg(target_arch = "wasm32")]
 
+use std::rc::Rc;
+
+use kafka_playground::groups_panel::{GroupsPanel, GroupsPanelProps};
 use kafka_playground::{App, AppProps, StartParams, VERSION};
+use kafka_sim::view::{GroupMemberView, GroupView, LagRow};
+use kafka_sim::{Acks, BrokerId, ConsumerId, Offset, TopicId, TopicPartition};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -228,4 +233,189 @@ async fn killing_a_leader_shows_a_new_leader_after_the_session_timeout() {
         app.text("event-log")
     );
     app.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_slowed_follower_leaves_the_isr_after_replica_lag_time_max() {
+    // Records must flow: a follower with nothing to fetch is caught up however slow it is
+    // (Kafka's Replica#isCaughtUp). The load generator runs whenever the test advances the clock.
+    let params = StartParams {
+        play: false,
+        rate: 10.0,
+        key_mix: kafka_playground::page_params::KeyMix::Many,
+        ..StartParams::default()
+    };
+    let app = Mounted::new(params).await;
+    let leader = app.lane_leader("orders-0");
+    let follower = (1..=3)
+        .map(|b| b.to_string())
+        .find(|b| *b != leader)
+        .expect("a follower");
+    app.click(&format!("slow-broker-{follower}")).await;
+    assert!(
+        app.by_testid(&format!("unslow-broker-{follower}"))
+            .is_connected()
+    );
+    // Demo timing: replica.lag.time.max.ms = 5 s; its links now add 5 s each way.
+    for _ in 0..12 {
+        app.click("advance-1s").await;
+    }
+    let chips = app.text(&format!("broker-card-{follower}"));
+    assert!(chips.contains("slow links"), "{chips}");
+    let count = |class: &str| {
+        app.root
+            .query_selector_all(&format!(
+                "[data-testid='broker-card-{follower}'] .chip.{class}"
+            ))
+            .expect("selector")
+            .length()
+    };
+    // RF 3 on 3 brokers: it follows two partitions and leads one (whose followers it now
+    // reaches slowly, so they leave that ISR instead).
+    assert_eq!(
+        count("out-of-sync"),
+        2,
+        "it left the ISR of both partitions it follows"
+    );
+    assert_eq!(count("leader"), 1);
+    let meta = app.text("lane-meta-orders-0");
+    let isr = meta
+        .split("ISR [")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .unwrap_or_default();
+    assert!(!isr.split(',').any(|b| b == follower), "{meta}");
+    app.close();
+}
+
+#[wasm_bindgen_test]
+async fn acks_1_can_lose_an_acknowledged_write_and_the_alarm_names_it() {
+    let params = StartParams {
+        acks: Acks::One,
+        min_insync_replicas: 1,
+        ..StartParams::default()
+    };
+    let app = Mounted::new(still(params)).await;
+    let leader = app.lane_leader("orders-0");
+    // The leader's links to its followers get 5 s slower: followers fetch, but answers come late.
+    app.click(&format!("slow-broker-{leader}")).await;
+    // tests/fixtures/vectors/murmur2.json: "NULL" with 3 partitions → partition 0.
+    for v in ["a", "b", "c"] {
+        app.type_into("send-key", "NULL").await;
+        app.type_into("send-value", v).await;
+        app.click("send-button").await;
+    }
+    app.click("advance-1s").await;
+    let sends = app.text("sends");
+    assert_eq!(sends.matches("(acks=1)").count(), 3, "{sends}");
+    assert!(app.by_testid("invariants-ok").is_connected());
+
+    // The leader dies before any follower has the records; a follower from the ISR takes over.
+    app.click(&format!("kill-broker-{leader}")).await;
+    for _ in 0..5 {
+        app.click("advance-1s").await;
+    }
+    assert_ne!(app.lane_leader("orders-0"), leader);
+    // It comes back (its links healed), truncates to the new leader's log (KIP-101): three
+    // acknowledged records are gone.
+    app.click(&format!("restart-broker-{leader}")).await;
+    app.click(&format!("unslow-broker-{leader}")).await;
+    // Its first fetches after the restart still crawl over the slow links (5 s each way).
+    for _ in 0..6 {
+        app.click("advance-1s").await;
+    }
+    assert_eq!(app.text("count-lost"), "lost3");
+    let alarm = app.text("alarm");
+    assert!(alarm.contains("NoAckedRecordLost"), "{alarm}");
+    assert_eq!(app.text("allowed-by"), "acks=1");
+    app.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_groups_panel_explains_itself_when_empty_and_lights_up_with_groups() {
+    let document = web_sys::window()
+        .expect("window")
+        .document()
+        .expect("document");
+    let root = document.create_element("div").expect("div");
+    document
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
+    let tp = |p| TopicPartition {
+        topic: TopicId(0),
+        partition: p,
+    };
+    let names: Vec<(TopicPartition, Rc<str>)> = (0..2)
+        .map(|p| (tp(p), Rc::from(format!("orders-{p}"))))
+        .collect();
+
+    let empty = yew::Renderer::<GroupsPanel>::with_root_and_props(
+        root.clone(),
+        GroupsPanelProps {
+            groups: Rc::new(Vec::new()),
+            tp_names: Rc::new(names.clone()),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert!(
+        root.text_content()
+            .unwrap_or_default()
+            .contains("No consumer groups yet")
+    );
+    empty.destroy();
+
+    let group = GroupView {
+        group: "analytics".into(),
+        state: "Stable".into(),
+        generation: 3,
+        assignor: Some("range".into()),
+        coordinator: Some(BrokerId(2)),
+        members: vec![GroupMemberView {
+            consumer: ConsumerId(0),
+            member_id: "consumer-0-1".into(),
+            alive: true,
+            client_state: "stable".into(),
+            assigned: vec![tp(0), tp(1)],
+        }],
+        lag: vec![LagRow {
+            tp: tp(1),
+            committed: Some(Offset(7)),
+            log_end_offset: Offset(10),
+            lag: Some(3),
+            position: Some(Offset(8)),
+            owner: Some(ConsumerId(0)),
+        }],
+    };
+    let full = yew::Renderer::<GroupsPanel>::with_root_and_props(
+        root.clone(),
+        GroupsPanelProps {
+            groups: Rc::new(vec![group]),
+            tp_names: Rc::new(names),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let text = root.text_content().unwrap_or_default();
+    assert!(!text.contains("No consumer groups yet"));
+    assert!(
+        text.contains("state Stable · generation 3 · assignor range · coordinator broker 2"),
+        "{text}"
+    );
+    assert!(text.contains("orders-0, orders-1"), "{text}");
+    let row = root
+        .query_selector("[data-testid='lag-row-analytics-orders-1']")
+        .expect("selector")
+        .expect("a lag row for orders-1")
+        .text_content()
+        .unwrap_or_default();
+    // PARTITION, CURRENT-OFFSET, LOG-END-OFFSET, LAG, POSITION, CONSUMER.
+    let cells: Vec<String> = ["orders-1", "7", "10", "3", "8", "0"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(row, cells.concat());
+    full.destroy();
+    root.remove();
 }

@@ -185,9 +185,11 @@ pub fn Lane(props: &LaneProps) -> Html {
                     }) }
                 </div>
                 <div class="markers">
-                    // The log's first offset is drawn when the window reaches back to it.
+                    // The log's first offset is drawn when the window reaches back to it, labelled
+                    // when the HW label is far enough not to collide.
                     if !lane.cells.is_empty() && lane.first_offset() <= lane.log_start_offset {
-                        { marker("log-start", "start", lane.log_start_offset, format!("log start offset {}", lane.log_start_offset)) }
+                        { marker("log-start", if lane.high_watermark >= lane.log_start_offset + 3 { "start" } else { "" },
+                            lane.log_start_offset, format!("log start offset {}", lane.log_start_offset)) }
                     }
                     { marker("hw", "HW", lane.high_watermark, format!("high watermark {}", lane.high_watermark)) }
                     { marker("leo", "LEO", lane.log_end_offset, format!("log end offset {}", lane.log_end_offset)) }

@@ -2,7 +2,7 @@
 //! change the speed, `?` opens the help, Escape closes a dialog. Keys typed into a text field,
 //! a select or a button (space activates a focused button) are left alone.
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -41,21 +41,24 @@ pub fn use_shortcuts(dispatch: Callback<Action>) {
         let document = web_sys::window()
             .and_then(|w| w.document())
             .expect("a page has a document");
-        let listener = EventListener::new(&document, "keydown", move |event| {
-            let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                return;
-            };
-            let tag = event
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .map(|e| e.tag_name())
-                .unwrap_or_default();
-            let modifiers = event.ctrl_key() || event.meta_key() || event.alt_key();
-            if let Some(action) = action_for(&event.key(), &tag, modifiers) {
-                event.prevent_default();
-                dispatch.emit(action);
-            }
-        });
+        // Not passive: a handled key must not also scroll the page (space) or type.
+        let options = EventListenerOptions::enable_prevent_default();
+        let listener =
+            EventListener::new_with_options(&document, "keydown", options, move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                let tag = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .map(|e| e.tag_name())
+                    .unwrap_or_default();
+                let modifiers = event.ctrl_key() || event.meta_key() || event.alt_key();
+                if let Some(action) = action_for(&event.key(), &tag, modifiers) {
+                    event.prevent_default();
+                    dispatch.emit(action);
+                }
+            });
         move || drop(listener)
     });
 }

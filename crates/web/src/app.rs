@@ -71,7 +71,7 @@ struct LaneCache {
 
 /// Lanes refreshed per frame when the cluster is busy; the others keep last frame's view, so
 /// every lane is redrawn several times a second while a frame stays cheap.
-const LANES_PER_FRAME: usize = 4;
+const LANES_PER_FRAME: usize = 3;
 
 fn page_view(store: &Store, cache: &mut LaneCache) -> PageView {
     let run = store.run.borrow();

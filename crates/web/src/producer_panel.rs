@@ -187,7 +187,6 @@ pub fn ProducerPanel(props: &ProducerPanelProps) -> Html {
                         }
                     }) }
                 </div>
-                <span class="muted">{ format!("{} records generated", view.generated) }</span>
             </fieldset>
         </section>
     }

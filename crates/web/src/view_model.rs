@@ -671,8 +671,6 @@ pub struct ProducerView {
     pub rate: f64,
     /// Load generator keys.
     pub key_mix: crate::page_params::KeyMix,
-    /// Records the load generator sent.
-    pub generated: u64,
 }
 
 /// The producer panel's props.
@@ -693,7 +691,6 @@ pub fn producer(run: &Run) -> ProducerView {
         sends: sends(run),
         rate: run.load.rate(),
         key_mix: run.load.key_mix(),
-        generated: run.load.sent(),
     }
 }
 

@@ -12,6 +12,8 @@
 //      frame   = time from the frame's start to the next task (adds style, layout and paint),
 //      interval = time between frame starts (shows dropped frames).
 //    JS heap (after a forced GC) and wasm linear memory are sampled every 10 s.
+// 4. Main-thread CPU per frame from a 5 s Chrome trace (thread time, so less skewed by other
+//    processes than the wall-clock figures above), split into script, style, layout and paint.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -121,6 +123,35 @@ async function frames(browser, url) {
   await page.close();
 }
 
+async function traceCpu(browser, url) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(url + QUERY);
+  await page.waitForTimeout(5_000);
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
+  const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+  await cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,disabled-by-default-devtools.timeline',
+    transferMode: 'ReportEvents',
+  });
+  await page.waitForTimeout(5_000);
+  await cdp.send('Tracing.end');
+  await done;
+  const raf = events.filter((e) => e.name === 'FireAnimationFrame');
+  const main = raf[0]?.tid;
+  const total = new Map();
+  for (const e of events) {
+    if (e.tid === main && e.ph === 'X' && e.tdur) total.set(e.name, (total.get(e.name) ?? 0) + e.tdur / 1000);
+  }
+  const per = (name) => ms((total.get(name) ?? 0) / raf.length);
+  console.log(`  ${raf.length} frames in 5 s; per frame: all tasks ${per('RunTask')}, rAF (sim + Yew) ${per('FireAnimationFrame')}, ` +
+    `style ${per('UpdateLayoutTree')}, layout ${per('Layout')}, pre-paint ${per('PrePaint')}, paint ${per('Paint')}, ` +
+    `layerize ${per('Layerize')}, commit ${per('Commit')}`);
+  await page.close();
+}
+
 const server = await serveDirectory(DIST);
 const browser = await launch();
 // Other work on the machine skews every figure: say how busy it was.
@@ -133,6 +164,8 @@ try {
   await firstRender(browser, server.url);
   console.log('frame time under load:');
   await frames(browser, server.url);
+  console.log('main-thread CPU under load (Chrome trace):');
+  await traceCpu(browser, server.url);
   console.log(`load average ${load()} at the end`);
 } finally {
   await browser.close();

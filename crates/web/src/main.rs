@@ -13,5 +13,11 @@ fn main() {
         // A deliberate panic, so the end-to-end tests can check the error panel.
         panic!("deliberate crash requested by the URL (crash=1)");
     }
+    if let Some(loading) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        loading.remove();
+    }
     yew::Renderer::<App>::with_props(AppProps { params }).render();
 }

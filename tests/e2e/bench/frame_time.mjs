@@ -77,32 +77,43 @@ async function frames(browser, url) {
     const clock = await page.evaluate(() => document.querySelector('[data-testid="clock"]').textContent);
     return { heap, wasm, nodes, sent, clock };
   };
-  await page.evaluate(() => {
-    window.__frames = [];
+  // Frame records go into typed arrays allocated up front, so the bench's own bookkeeping does not
+  // grow the JS heap it measures.
+  await page.evaluate((capacity) => {
+    window.__frames = { n: 0, start: new Float64Array(capacity), script: new Float64Array(capacity), frame: new Float64Array(capacity) };
     const channel = new MessageChannel();
-    let pending = null;
+    let pending = -1;
     channel.port1.onmessage = () => {
-      if (pending) {
-        pending.frame = performance.now() - pending.start;
-        window.__frames.push(pending);
-        pending = null;
+      if (pending >= 0) {
+        window.__frames.frame[pending] = performance.now() - window.__frames.start[pending];
+        pending = -1;
       }
     };
     const onFrame = (start) => {
-      pending = { start, script: performance.now() - start, frame: NaN };
-      channel.port2.postMessage(0);
+      const f = window.__frames;
+      if (f.n < capacity) {
+        f.start[f.n] = start;
+        f.script[f.n] = performance.now() - start;
+        f.frame[f.n] = NaN;
+        pending = f.n;
+        f.n += 1;
+        channel.port2.postMessage(0);
+      }
       requestAnimationFrame(onFrame);
     };
     requestAnimationFrame(onFrame);
-  });
+  }, (SECONDS + 10) * 120);
   await page.waitForTimeout(3_000); // warm-up
-  await page.evaluate(() => { window.__frames = []; });
+  await page.evaluate(() => { window.__frames.n = 0; });
   const samples = [await memory()];
   for (let t = 10; t <= SECONDS; t += 10) {
     await page.waitForTimeout(Math.min(10, SECONDS - t + 10) * 1000);
     samples.push(await memory());
   }
-  const f = await page.evaluate(() => window.__frames);
+  const f = await page.evaluate(() => {
+    const r = window.__frames;
+    return Array.from({ length: r.n }, (_, i) => ({ start: r.start[i], script: r.script[i], frame: r.frame[i] }));
+  });
   const script = f.map((x) => x.script);
   const frame = f.map((x) => x.frame).filter((x) => !Number.isNaN(x));
   const intervals = f.slice(1).map((x, i) => x.start - f[i].start);

@@ -77,7 +77,7 @@ impl ChartSeries {
     pub fn sample(&mut self, sim: &Sim) {
         let counts = sim.ledger().counts();
         let (mut under_replicated, mut offline) = (0, 0);
-        for topic in sim.catalog().topics() {
+        for topic in sim.catalog().user_topics() {
             for tp in sim.partitions_of(&topic.name) {
                 if let Some(v) = sim.partition_view_tail(tp, 0) {
                     under_replicated += u32::from(v.isr.len() < v.assignment.len());

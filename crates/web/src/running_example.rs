@@ -2,8 +2,7 @@
 //! created (`orders` with 3 partitions and replication factor 3 by default) and their leaders
 //! elected. The load generator (in the store) then sends keyed records into it.
 //!
-//! Consumer groups: when the core runs consumers, this is where the example adds the groups
-//! `analytics` (3 consumers) and `email` (2 consumers) subscribed to `orders`. See
+//! Two consumer groups read everything: `analytics` (3 consumers) and `email` (2 consumers), see
 //! [`add_consumer_groups`].
 
 use kafka_sim::{Command, Sim, SimTime, TopicConfig};
@@ -45,15 +44,25 @@ pub fn build(params: &StartParams) -> Result<Sim, String> {
             })
         })
     })?;
-    add_consumer_groups(&mut sim);
+    add_consumer_groups(&mut sim, &topics)?;
     Ok(sim)
 }
 
-/// The place for the example's consumer groups: `analytics` (3 consumers) and `email` (2), both
-/// subscribed to `orders`. The core has no consumer commands yet, so this adds nothing; once it
-/// has (`Command::AddConsumer { group, topics }` or similar), apply them here, and the groups
-/// panel, the lane markers and the lag chart light up by themselves from `Sim::group_views`.
-pub fn add_consumer_groups(_sim: &mut Sim) {}
+/// The example's consumer groups, reading every topic: `analytics` (3 consumers) and `email` (2).
+/// The groups panel, the lane markers and the lag chart draw them from `Sim::group_views`.
+pub fn add_consumer_groups(sim: &mut Sim, topics: &[String]) -> Result<(), String> {
+    for (group, consumers) in [("analytics", 3), ("email", 2)] {
+        for _ in 0..consumers {
+            sim.apply(Command::AddConsumer {
+                group: group.into(),
+                topics: topics.to_vec(),
+                config: None,
+            })
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
 
 fn advance_until(sim: &mut Sim, done: impl Fn(&Sim) -> bool) -> Result<(), String> {
     let limit = sim.now().plus_ms(SETUP_LIMIT_MS);
@@ -85,13 +94,25 @@ mod tests {
         }
         // Set-up events stay in the queue so the page's log can tell how the cluster came up.
         assert!(sim.drain_events().count() > 0);
+        // The groups join once the initial rebalance delay has passed.
+        sim.advance_ms(10_000);
+        let groups = sim.group_views();
+        let sizes: Vec<(String, usize)> = groups
+            .iter()
+            .map(|g| (g.group.clone(), g.members.len()))
+            .collect();
+        assert_eq!(
+            sizes,
+            [("analytics".to_string(), 3), ("email".to_string(), 2)]
+        );
+        assert!(groups.iter().all(|g| g.state == "Stable"), "{groups:?}");
     }
 
     #[test]
     fn bench_cluster_builds() {
         let p = StartParams::from_query("brokers=6&topics=3&partitions=12");
         let sim = build(&p).expect("bench cluster builds");
-        assert_eq!(sim.catalog().topics().len(), 3);
+        assert_eq!(sim.catalog().user_topics().count(), 3);
         assert_eq!(sim.broker_ids().len(), 6);
     }
 

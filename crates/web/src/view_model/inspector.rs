@@ -145,7 +145,7 @@ fn record_rows(
             key.as_deref()
                 .map_or("null (no key)".to_string(), |k| format!("\"{k}\"")),
         ),
-        row("value", value_text(&r.value)),
+        row("value", value_text(&r.value, sim)),
         row("size", format!("{} bytes (estimated)", r.size_bytes)),
         row("sent at", r.timestamp.to_string()),
         row("producer", r.producer.to_string()),

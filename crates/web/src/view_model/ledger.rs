@@ -3,18 +3,13 @@
 
 use std::rc::Rc;
 
-use kafka_sim::{AllowedBy, EventKind, Invariant, SimTime};
+use kafka_sim::{AllowedBy, EventKind, SimTime};
 
 use crate::store::Run;
 
 /// The short name of a configuration that allows a broken guarantee.
 pub fn allowed_by_label(a: Option<AllowedBy>) -> &'static str {
-    match a {
-        Some(AllowedBy::Acks0) => "acks=0",
-        Some(AllowedBy::Acks1) => "acks=1",
-        Some(AllowedBy::UncleanLeaderElection) => "unclean.leader.election.enable=true",
-        None => "nothing: a simulator bug",
-    }
+    a.map_or("nothing: a simulator bug", AllowedBy::label)
 }
 
 /// One alarm of the invariants panel.
@@ -47,7 +42,7 @@ pub fn alarms(run: &Run) -> Vec<AlarmRow> {
             } => Some(AlarmRow {
                 id: entry.event.id.0,
                 at: entry.event.at,
-                invariant: invariant_name(*invariant),
+                invariant: invariant.name(),
                 allowed_by: allowed_by_label(*allowed_by),
                 expected: allowed_by.is_some(),
                 text: entry.text(&run.sim),
@@ -55,13 +50,4 @@ pub fn alarms(run: &Run) -> Vec<AlarmRow> {
             _ => None,
         })
         .collect()
-}
-
-fn invariant_name(i: Invariant) -> &'static str {
-    match i {
-        Invariant::OffsetsContiguous => "OffsetsContiguous",
-        Invariant::HighWatermarkAtMostLogEnd => "HighWatermarkAtMostLogEnd",
-        Invariant::ReplicasAgreeBelowHighWatermark => "ReplicasAgreeBelowHighWatermark",
-        Invariant::NoAckedRecordLost => "NoAckedRecordLost",
-    }
 }

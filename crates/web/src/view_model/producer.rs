@@ -60,7 +60,7 @@ pub fn sends(run: &Run) -> Vec<SendRow> {
             Some(SendRow {
                 record: s.record.0,
                 key: key_text(sim, r.key),
-                value: value_text(&r.value).into(),
+                value: value_text(&r.value, sim).into(),
                 tp_name: sim.tp_name(s.tp).into(),
                 partition: s.tp.partition,
                 partitions,
@@ -107,8 +107,7 @@ pub fn producer(run: &Run) -> ProducerView {
         },
         topics: sim
             .catalog()
-            .topics()
-            .iter()
+            .user_topics()
             .map(|t| (Rc::from(t.name.as_str()), t.partitions))
             .collect(),
         sends: sends(run),

@@ -378,6 +378,7 @@ async fn the_groups_panel_explains_itself_when_empty_and_lights_up_with_groups()
             member_id: "consumer-0-1".into(),
             alive: true,
             client_state: "stable".into(),
+            generation: 1,
             assigned: vec![tp(0), tp(1)],
         }],
         lag: vec![LagRow {

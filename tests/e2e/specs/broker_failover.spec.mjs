@@ -36,6 +36,8 @@ test('killing the leader moves leadership and loses no committed record', async 
   assert.equal(await playground.count('lost'), 0);
   assert.equal(await playground.byTestId('invariants-ok').count(), 1, 'no guarantee broken');
   assert.equal(await playground.byTestId(`broker-status-${old}`).textContent(), 'killed');
+  // The log shows the newest entries; search it for the fencing, as a learner would.
+  await playground.byTestId('log-search').fill('missed heartbeats');
   assert.match(await playground.byTestId('event-log').textContent(), new RegExp(`broker ${old} missed heartbeats`));
   assert.deepEqual(problems, []);
   await page.close();

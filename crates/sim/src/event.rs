@@ -69,6 +69,21 @@ pub enum Invariant {
     PositionsMonotonic,
 }
 
+impl Invariant {
+    /// The guarantee's name, as the checker and the page show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::OffsetsContiguous => "OffsetsContiguous",
+            Invariant::HighWatermarkAtMostLogEnd => "HighWatermarkAtMostLogEnd",
+            Invariant::ReplicasAgreeBelowHighWatermark => "ReplicasAgreeBelowHighWatermark",
+            Invariant::NoAckedRecordLost => "NoAckedRecordLost",
+            Invariant::SingleOwnerPerGeneration => "SingleOwnerPerGeneration",
+            Invariant::ProcessesOnlyOwnedPartitions => "ProcessesOnlyOwnedPartitions",
+            Invariant::PositionsMonotonic => "PositionsMonotonic",
+        }
+    }
+}
+
 /// The configuration that makes a broken guarantee expected rather than a bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AllowedBy {
@@ -78,6 +93,17 @@ pub enum AllowedBy {
     Acks1,
     /// `unclean.leader.election.enable=true` elected a replica outside the ISR.
     UncleanLeaderElection,
+}
+
+impl AllowedBy {
+    /// The setting in Kafka's words: `acks=1`, `unclean.leader.election.enable=true` …
+    pub fn label(self) -> &'static str {
+        match self {
+            AllowedBy::Acks0 => "acks=0",
+            AllowedBy::Acks1 => "acks=1",
+            AllowedBy::UncleanLeaderElection => "unclean.leader.election.enable=true",
+        }
+    }
 }
 
 /// Why a record was lost.

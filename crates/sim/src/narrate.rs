@@ -560,7 +560,16 @@ fn record_phrase(sim: &Sim, id: RecordId) -> String {
         Some(k) => format!("key \"{}\"", String::from_utf8_lossy(ledger.keys.bytes(k))),
         None => "no key".to_string(),
     };
-    let value = match &r.value {
+    let value = value_phrase(&r.value, sim);
+
+    format!("record {id} ({key}, {value})")
+}
+
+/// A record's value in words: `value "order 1"`, `a 16-byte value`, `a null value (a tombstone)`,
+/// or what an internal `__consumer_offsets` record says. User-typed bytes appear verbatim in
+/// double quotes: render them as text, never as HTML.
+pub fn value_phrase(value: &Value, sim: &Sim) -> String {
+    match value {
         Value::Bytes(b) => format!("value \"{}\"", String::from_utf8_lossy(b)),
         Value::Synthetic { len } => format!("a {len}-byte value"),
         Value::Tombstone => "a null value (a tombstone)".to_string(),
@@ -576,8 +585,7 @@ fn record_phrase(sim: &Sim, id: RecordId) -> String {
             g.value.generation_id,
             g.value.members.len()
         ),
-    };
-    format!("record {id} ({key}, {value})")
+    }
 }
 
 /// `[1, 3]`, as Kafka prints an ISR.

@@ -19,6 +19,14 @@ pub struct TopicInfo {
     pub config: TopicConfig,
 }
 
+impl TopicInfo {
+    /// Whether it is one of the cluster's own topics (`__consumer_offsets`), which tools such as
+    /// `kafka-topics --list` hide unless asked.
+    pub fn is_internal(&self) -> bool {
+        self.name.starts_with("__")
+    }
+}
+
 /// All topics, by id and by name.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
@@ -56,6 +64,10 @@ impl Catalog {
     /// Every topic, by id.
     pub fn topics(&self) -> &[TopicInfo] {
         &self.topics
+    }
+    /// The topics users created (internal ones such as `__consumer_offsets` left out).
+    pub fn user_topics(&self) -> impl Iterator<Item = &TopicInfo> {
+        self.topics.iter().filter(|t| !t.is_internal())
     }
     /// `orders-1`, as Kafka prints a topic partition.
     pub fn tp_name(&self, tp: TopicPartition) -> String {

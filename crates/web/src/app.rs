@@ -1,27 +1,293 @@
-//! The application shell: a header with the product name, the main area where the cluster is drawn,
-//! and a footer with the version.
+//! `<App>`: owns the store, runs the frame loop and the keyboard shortcuts, turns the run into
+//! props once per change (`view_model`, memoised on the store's version) and lays out the panels.
 
+use std::rc::Rc;
+
+use kafka_sim::ledger::LedgerCounts;
+use kafka_sim::view::GroupView;
+use kafka_sim::{Command, SimTime, TopicPartition};
 use yew::prelude::*;
 
 use crate::VERSION;
+use crate::charts::{ChartData, Charts};
+use crate::cluster::Cluster;
+use crate::config_panel::ConfigPanel;
+use crate::controls::Controls;
+use crate::event_log::EventLog;
+use crate::frame_loop::use_frame_loop;
+use crate::groups_panel::GroupsPanel;
+use crate::inspector::Inspector;
+use crate::lanes::Lanes;
+use crate::ledger_panel::LedgerPanel;
+use crate::log_lines::LOG_ROWS;
+use crate::overlays::Overlays;
+use crate::page_params::StartParams;
+use crate::producer_panel::ProducerPanel;
+use crate::shortcuts::use_shortcuts;
+use crate::store::{Action, BrokerFault, Overlay, Selection, Store, Theme};
+use crate::view_model::{
+    self, AlarmRow, ClusterView, InspectorView, LANE_WINDOW, LaneView, ProducerView,
+};
+
+/// Props of [`App`].
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// What the run starts from (the page reads it from the URL).
+    #[prop_or_default]
+    pub params: StartParams,
+}
+
+/// Everything the panels need for one version of the store.
+struct PageView {
+    lanes: Rc<Vec<Rc<LaneView>>>,
+    cluster: Rc<ClusterView>,
+    producer: Rc<ProducerView>,
+    log_total: u64,
+    counts: LedgerCounts,
+    alarm_count: u64,
+    alarms: Rc<Vec<AlarmRow>>,
+    inspector: Option<Rc<InspectorView>>,
+    groups: Rc<Vec<GroupView>>,
+    tp_names: Rc<Vec<(TopicPartition, Rc<str>)>>,
+    now: SimTime,
+    session_timeout_ms: u64,
+    /// Few records and lanes: new records may be animated.
+    calm: bool,
+}
+
+/// Above this load-generator rate or lane count, new records appear without animation (an
+/// animation per record would cost more than a frame has).
+const CALM_RATE: f64 = 20.0;
+const CALM_LANES: usize = 12;
+
+/// The lanes drawn last time, so that a busy cluster's lanes can be refreshed a few per frame.
+#[derive(Default)]
+struct LaneCache {
+    run: usize,
+    actions: u64,
+    frame: u64,
+    lanes: Vec<Rc<LaneView>>,
+}
+
+/// Lanes refreshed per frame when the cluster is busy; the others keep last frame's view, so
+/// every lane is redrawn several times a second while a frame stays cheap.
+const LANES_PER_FRAME: usize = 3;
+
+fn page_view(store: &Store, cache: &mut LaneCache) -> PageView {
+    let run = store.run.borrow();
+    let sim = &run.sim;
+    let groups = sim.group_views();
+    let partitions = view_model::partition_views(sim, 0);
+    let calm = run.load.rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
+    let run_id = Rc::as_ptr(&store.run) as usize;
+    let full = calm
+        || cache.run != run_id
+        || cache.actions != store.actions
+        || cache.lanes.len() != partitions.len();
+    let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
+    let lanes: Vec<Rc<LaneView>> = partitions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if full || i as u64 % turns == cache.frame % turns {
+                let windowed = sim.partition_view_tail(v.tp, LANE_WINDOW);
+                Rc::new(view_model::lane(
+                    sim,
+                    windowed.as_ref().unwrap_or(v),
+                    &groups,
+                ))
+            } else {
+                cache.lanes[i].clone()
+            }
+        })
+        .collect();
+    *cache = LaneCache {
+        run: run_id,
+        actions: store.actions,
+        frame: cache.frame + 1,
+        lanes: lanes.clone(),
+    };
+    let tp_names = lanes.iter().map(|l| (l.tp, l.name.clone())).collect();
+    PageView {
+        cluster: Rc::new(view_model::cluster(sim, &partitions)),
+        lanes: Rc::new(lanes),
+        producer: Rc::new(view_model::producer(&run)),
+        log_total: run.log.total(),
+        counts: sim.ledger().counts(),
+        alarm_count: run.alarm_count,
+        alarms: Rc::new(view_model::alarms(&run)),
+        inspector: store
+            .selection
+            .and_then(|s| view_model::inspector(sim, s))
+            .map(Rc::new),
+        groups: Rc::new(groups),
+        tp_names: Rc::new(tp_names),
+        now: sim.now(),
+        session_timeout_ms: sim.config().broker.broker_session_timeout_ms,
+        calm,
+    }
+}
+
+/// The callbacks handed to panels.
+struct Callbacks {
+    onselect: Callback<Selection>,
+    onclose_inspector: Callback<()>,
+    onclose_overlay: Callback<()>,
+    onfault: Callback<(u32, BrokerFault)>,
+    onapply: Callback<Vec<Command>>,
+}
+
+fn theme_label(theme: Theme) -> &'static str {
+    match theme {
+        Theme::Auto => "◐ auto",
+        Theme::Light => "☀ light",
+        Theme::Dark => "☾ dark",
+    }
+}
 
 /// The whole page.
 #[component]
-pub fn App() -> Html {
+pub fn App(props: &AppProps) -> Html {
+    let store = {
+        let params = props.params.clone();
+        use_reducer(move || Store::new(params))
+    };
+    let dispatch: Callback<Action> = {
+        let dispatcher = store.dispatcher();
+        (*use_memo((), move |_| {
+            Callback::from(move |a: Action| dispatcher.dispatch(a))
+        }))
+        .clone()
+    };
+    use_frame_loop(dispatch.reform(|wall_ms| Action::Tick { wall_ms }));
+    use_shortcuts(dispatch.clone());
+    use_effect_with(store.theme, |theme| {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-theme", theme.attr());
+        }
+    });
+    use_effect_with((), |_| {
+        // The browser bench and the e2e tests read this mark: the first frame with the cluster drawn.
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark("kafka-playground-first-render");
+        }
+    });
+
+    let lane_cache = use_mut_ref(LaneCache::default);
+    let view = {
+        let store = (*store).clone();
+        use_memo(store.version, move |_| {
+            page_view(&store, &mut lane_cache.borrow_mut())
+        })
+    };
+    let log_rows = {
+        let store = (*store).clone();
+        let key = (Rc::as_ptr(&store.run) as usize, store.log_stamp);
+        use_memo(key, move |_| {
+            let run = store.run.borrow();
+            Rc::new(run.log.rows(&run.sim, &store.log_filter, LOG_ROWS))
+        })
+    };
+    let charts = {
+        let run = store.run.clone();
+        let key = {
+            let r = run.borrow();
+            (
+                Rc::as_ptr(&store.run) as usize,
+                r.charts.samples().back().map(|s| s.at),
+            )
+        };
+        use_memo(key, move |_| {
+            Rc::new(ChartData::new(run.borrow().charts.samples().iter()))
+        })
+    };
+
+    // Callbacks made once, so that panels whose data did not change skip their render.
+    let callbacks = {
+        let d = dispatch.clone();
+        use_memo((), move |_| Callbacks {
+            onselect: d.reform(|s: Selection| Action::Select(Some(s))),
+            onclose_inspector: d.reform(|_| Action::Select(None)),
+            onclose_overlay: d.reform(|_| Action::ShowOverlay(Overlay::None)),
+            onfault: d.reform(|(b, f)| Action::Fault(b, f)),
+            onapply: d.reform(Action::Apply),
+        })
+    };
+    let onmodelled = dispatch.reform(|_: MouseEvent| Action::ToggleOverlay(Overlay::Modelled));
+    let onhelp = dispatch.reform(|_: MouseEvent| Action::ToggleOverlay(Overlay::Help));
+    let ontheme = {
+        let theme = store.theme;
+        dispatch.reform(move |_: MouseEvent| Action::SetTheme(theme.next()))
+    };
+    let ondismiss = dispatch.reform(|_: MouseEvent| Action::DismissNotice);
+    let first_leader = view.lanes.first().map(|l| (l.name.clone(), l.leader));
+    let selected_broker = match store.selection {
+        Some(Selection::Broker(b)) => Some(b.0),
+        _ => None,
+    };
+
     html! {
         <div class="app" data-testid="app">
+            <a class="skip-link" href="#lanes-title">{ "Skip to the topic lanes" }</a>
             <header class="app-header">
-                <h1 class="product-name" data-testid="product-name">{ "Kafka Playground" }</h1>
-                <p class="tagline">{ "A Kafka cluster you can break in the browser." }</p>
+                <div class="brand">
+                    <h1 class="product-name" data-testid="product-name">{ "Kafka Playground" }</h1>
+                    <p class="tagline" data-testid="tagline">
+                        { "A Kafka cluster you can break in the browser: brokers, replicated partitions and a producer, simulated the way Apache Kafka behaves." }
+                    </p>
+                </div>
+                <nav class="header-actions" aria-label="Page">
+                    <button class="button" onclick={onmodelled} data-testid="open-modelled">{ "What is modelled" }</button>
+                    <button class="button" onclick={onhelp} aria-label="Help and keyboard shortcuts (?)" data-testid="open-help">{ "Help ?" }</button>
+                    <button class="button" onclick={ontheme} data-testid="theme-toggle"
+                            aria-label={format!("Colour theme: {} (click to change)", theme_label(store.theme))}>
+                        { theme_label(store.theme) }
+                    </button>
+                </nav>
             </header>
-            <main class="app-main" data-testid="cluster-area" aria-label="Cluster">
-                <p class="placeholder">
-                    { "The simulated cluster will appear here: brokers, topics and their partitions, producers and consumer groups." }
-                </p>
+            <p class="hints" data-testid="hints">
+                <strong>{ "Try: " }</strong>
+                { match &first_leader {
+                    Some((name, Some(b))) => format!("kill the leader of {name} (broker {b}) and watch a follower take over · "),
+                    Some((name, None)) => format!("{name} has no leader: restart a broker · "),
+                    None => String::new(),
+                } }
+                { "send three records with one key · slow a follower · set acks=1 and kill a leader · press ? for shortcuts" }
+            </p>
+            if let Some(notice) = &store.notice {
+                <div class="notice" role="alert" data-testid="notice">
+                    <span>{ notice.to_string() }</span>
+                    <button class="button" onclick={ondismiss} aria-label="Dismiss">{ "×" }</button>
+                </div>
+            }
+            <Controls playing={store.playing} speed={store.speed} now={view.now}
+                      params={store.params.clone()} dispatch={dispatch.clone()} />
+            <main class="layout" data-testid="cluster-area">
+                <div class="col-main">
+                    <Lanes lanes={view.lanes.clone()} calm={view.calm} selection={store.selection} onselect={callbacks.onselect.clone()} />
+                    <Cluster view={view.cluster.clone()} session_timeout_ms={view.session_timeout_ms}
+                             selected={selected_broker}
+                             onfault={callbacks.onfault.clone()}
+                             onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
+                    <EventLog rows={(*log_rows).clone()} total={view.log_total} filter={store.log_filter.clone()}
+                              selection={store.selection} dispatch={dispatch.clone()} />
+                </div>
+                <div class="col-side">
+                    <ProducerPanel view={view.producer.clone()} dispatch={dispatch.clone()} />
+                    <Inspector view={view.inspector.clone()} onclose={callbacks.onclose_inspector.clone()} />
+                    <LedgerPanel counts={view.counts} alarm_count={view.alarm_count} alarms={view.alarms.clone()} />
+                    <Charts data={(*charts).clone()} />
+                    <GroupsPanel groups={view.groups.clone()} tp_names={view.tp_names.clone()} />
+                    <ConfigPanel params={store.params.clone()} dispatch={dispatch.clone()} />
+                </div>
             </main>
             <footer class="app-footer" data-testid="footer">
-                { format!("Kafka Playground v{VERSION} · open source (MIT OR Apache-2.0)") }
+                { format!("Kafka Playground v{VERSION} · seed {} · open source (MIT OR Apache-2.0)", store.params.seed) }
             </footer>
+            <Overlays open={store.overlay} onclose={callbacks.onclose_overlay.clone()} />
         </div>
     }
 }

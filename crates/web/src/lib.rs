@@ -1,15 +1,49 @@
 //! `kafka-playground`: the Yew page that draws a simulated Kafka cluster from `kafka-sim`.
 //!
-//! Map of the code:
+//! Map of the code (start at [`app`], then [`store`]):
 //!
-//! - [`app`] — the `<App>` shell: header, main area, footer.
+//! - [`app`] — `<App>`: owns the store, runs the frame loop, lays out the panels.
+//! - [`store`] — the one store: the run (`Sim`, load generator, event log, charts, alarms) and UI
+//!   state; `Action`s are the only way to change it.
+//! - [`page_params`] — what a run starts from (config, seed, topics, rate, speed), read from the URL.
+//! - [`running_example`] — the cluster the page opens with; the place for the example's groups.
+//! - [`load_generator`] — a producer loop sending `customer_…` keyed records at a rate.
+//! - [`log_lines`] — the bounded event log with lazy narration; [`chart_series`] — chart samples.
+//! - [`view_model`] — pure functions from the run to the components' props.
+//! - Components, one per panel: [`lanes`], [`cluster`], [`producer_panel`], [`controls`],
+//!   [`event_log`], [`inspector`], [`ledger_panel`], [`charts`], [`groups_panel`],
+//!   [`config_panel`], [`overlays`] (help, "What is modelled").
+//! - [`frame_loop`] — the requestAnimationFrame hook; [`shortcuts`] — the keyboard;
+//!   [`panic_panel`] — the error panel a panic leaves instead of a blank page.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod chart_series;
+pub mod charts;
+pub mod cluster;
+pub mod config_panel;
+pub mod controls;
+pub mod event_log;
+pub mod frame_loop;
+pub mod groups_panel;
+pub mod inspector;
+pub mod lanes;
+pub mod ledger_panel;
+pub mod load_generator;
+pub mod log_lines;
+pub mod overlays;
+pub mod page_params;
+pub mod panic_panel;
+pub mod producer_panel;
+pub mod running_example;
+pub mod shortcuts;
+pub mod store;
+pub mod view_model;
 
-pub use app::App;
+pub use app::{App, AppProps};
+pub use page_params::StartParams;
 
 /// The version shown in the page footer (the workspace version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

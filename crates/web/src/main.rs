@@ -1,5 +1,23 @@
-//! Entry point of the page: mounts `<App>` into the document body.
+//! Entry point of the page: installs the panic panel, reads the run's settings from the URL and
+//! mounts `<App>` into the document body.
+
+use kafka_playground::{App, AppProps, StartParams, panic_panel};
 
 fn main() {
-    yew::Renderer::<kafka_playground::App>::new().render();
+    panic_panel::install();
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let params = StartParams::from_query(&query);
+    if query.contains("crash=1") {
+        // A deliberate panic, so the end-to-end tests can check the error panel.
+        panic!("deliberate crash requested by the URL (crash=1)");
+    }
+    if let Some(loading) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        loading.remove();
+    }
+    yew::Renderer::<App>::with_props(AppProps { params }).render();
 }

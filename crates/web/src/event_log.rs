@@ -1,0 +1,106 @@
+//! The event log: what the cluster did, newest first, in the plain sentences of
+//! `kafka_sim::narrate`, filterable by kind and by text. Rows name their partition and brokers
+//! as buttons (click to inspect); rows about the inspected partition or broker are highlighted.
+
+use std::rc::Rc;
+
+use kafka_sim::TopicPartition;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::log_lines::{LogFilter, LogKind, LogRow};
+use crate::store::{Action, Selection};
+
+/// Props of [`EventLog`].
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    /// Rows to show, newest first.
+    pub rows: Rc<Vec<LogRow>>,
+    /// Events in the whole run.
+    pub total: u64,
+    /// The filter.
+    pub filter: LogFilter,
+    /// What the inspector shows (rows about it are highlighted).
+    pub selection: Option<Selection>,
+    /// The store.
+    pub dispatch: Callback<Action>,
+}
+
+fn mentions_selection(row: &LogRow, selection: Option<Selection>) -> bool {
+    let row_tp: Option<TopicPartition> = row.tp.as_ref().map(|(tp, _)| *tp);
+    match selection {
+        Some(Selection::Partition(tp)) | Some(Selection::Record { tp, .. }) => row_tp == Some(tp),
+        Some(Selection::Broker(b)) => row.brokers.contains(&b.0),
+        None => false,
+    }
+}
+
+/// The event log panel.
+#[component]
+pub fn EventLog(props: &EventLogProps) -> Html {
+    let filter = props.filter.clone();
+    let ontext = {
+        let (filter, d) = (filter.clone(), props.dispatch.clone());
+        Callback::from(move |e: InputEvent| {
+            let text = e.target_unchecked_into::<HtmlInputElement>().value();
+            d.emit(Action::SetLogFilter(LogFilter {
+                text,
+                ..filter.clone()
+            }));
+        })
+    };
+    html! {
+        <section class="panel log-panel" aria-labelledby="log-title" data-testid="event-log">
+            <h2 id="log-title">{ "Event log" }</h2>
+            <div class="log-filters" role="group" aria-label="Show event kinds">
+                { for LogKind::ALL.into_iter().map(|kind| {
+                    let shown = filter.shows(kind);
+                    let onclick = {
+                        let (filter, d) = (filter.clone(), props.dispatch.clone());
+                        Callback::from(move |_: MouseEvent| d.emit(Action::SetLogFilter(LogFilter {
+                            hidden: filter.hidden ^ kind.bit(),
+                            ..filter.clone()
+                        })))
+                    };
+                    html! {
+                        <button key={kind.label()} class={classes!("filter-chip", format!("kind-{}", kind.bit()))}
+                                aria-pressed={shown.to_string()} {onclick}
+                                data-testid={format!("log-kind-{}", kind.label().replace([' ', '&'], ""))}>
+                            { kind.label() }
+                        </button>
+                    }
+                }) }
+                <input type="search" value={filter.text.clone()} oninput={ontext} placeholder="filter text…"
+                       aria-label="Show only events containing this text" data-testid="log-search" />
+            </div>
+            <p class="panel-hint">{ format!("{} events so far; the newest {} matching are shown.", props.total, props.rows.len()) }</p>
+            <ol class="log" aria-live="off">
+                { for props.rows.iter().map(|row| {
+                    let hot = mentions_selection(row, props.selection);
+                    html! {
+                        <li key={row.id} class={classes!("log-row", format!("kind-{}", row.kind.bit()), hot.then_some("mentioned"))}
+                            data-testid="log-row">
+                            <time class="log-time">{ row.at.to_string() }</time>
+                            <span class="log-text" title={format!("because of {}", row.why)}>{ row.text.to_string() }</span>
+                            <span class="log-tags">
+                                if let Some((tp, name)) = &row.tp {
+                                    <button class="tag" onclick={props.dispatch.reform({
+                                        let tp = *tp; move |_: MouseEvent| Action::Select(Some(Selection::Partition(tp)))
+                                    })} aria-label={format!("Inspect {name}")}>{ name.to_string() }</button>
+                                }
+                                { for row.brokers.iter().map(|b| {
+                                    let b = *b;
+                                    html! {
+                                        <button class="tag" onclick={props.dispatch.reform(move |_: MouseEvent|
+                                            Action::Select(Some(Selection::Broker(kafka_sim::BrokerId(b)))))}
+                                            aria-label={format!("Inspect broker {b}")}>{ format!("b{b}") }</button>
+                                    }
+                                }) }
+                            </span>
+                        </li>
+                    }
+                }) }
+            </ol>
+        </section>
+    }
+}

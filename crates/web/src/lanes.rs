@@ -1,0 +1,254 @@
+//! Topic lanes: one lane per partition showing the last records of its leader's log as cells
+//! coloured by key, with the log start offset, the high watermark (HW) and the log end offset
+//! (LEO) marked, each replica's LEO as a small tick under the lane (follower progress), and each
+//! consumer group's committed offset and position once the core has groups.
+//!
+//! Markers are placed from the right edge (the newest record), so a narrow screen simply clips
+//! the oldest cells on the left.
+
+use std::rc::Rc;
+
+use kafka_sim::{Offset, RecordId};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::store::Selection;
+use crate::view_model::{KEY_COLOURS, LANE_WINDOW, LaneView};
+
+/// The class attribute of a cell by key colour (the last: no key), committed or not. Static
+/// strings: a busy page draws hundreds of cells a frame, and `classes!` would build a set for each.
+const CELL_CLASSES: [[&str; 2]; KEY_COLOURS as usize + 1] = [
+    ["cell key-0", "cell key-0 uncommitted"],
+    ["cell key-1", "cell key-1 uncommitted"],
+    ["cell key-2", "cell key-2 uncommitted"],
+    ["cell key-3", "cell key-3 uncommitted"],
+    ["cell key-4", "cell key-4 uncommitted"],
+    ["cell key-5", "cell key-5 uncommitted"],
+    ["cell key-6", "cell key-6 uncommitted"],
+    ["cell key-7", "cell key-7 uncommitted"],
+];
+
+fn cell_class(colour: u8, committed: bool, selected: bool) -> AttrValue {
+    let class = CELL_CLASSES[usize::from(colour.min(KEY_COLOURS))][usize::from(!committed)];
+    if selected {
+        AttrValue::from(format!("{class} selected"))
+    } else {
+        AttrValue::Static(class)
+    }
+}
+
+/// Props of [`Lanes`].
+#[derive(Properties, PartialEq)]
+pub struct LanesProps {
+    /// One lane per partition, in topic then partition order.
+    pub lanes: Rc<Vec<Rc<LaneView>>>,
+    /// What the inspector shows.
+    pub selection: Option<Selection>,
+    /// Inspect a partition or a record.
+    pub onselect: Callback<Selection>,
+    /// Few records arrive: animate new ones.
+    pub calm: bool,
+}
+
+/// All lanes, grouped by topic.
+#[component]
+pub fn Lanes(props: &LanesProps) -> Html {
+    let mut topics: Vec<(u32, Vec<Rc<LaneView>>)> = Vec::new();
+    for lane in props.lanes.iter() {
+        match topics.last_mut() {
+            Some((t, lanes)) if *t == lane.tp.topic.0 => lanes.push(lane.clone()),
+            _ => topics.push((lane.tp.topic.0, vec![lane.clone()])),
+        }
+    }
+    html! {
+        <section class={classes!("panel", "lanes-panel", props.calm.then_some("calm"))} aria-labelledby="lanes-title" data-testid="lanes">
+            <h2 id="lanes-title">{ "Topic lanes" }</h2>
+            <p class="panel-hint">
+                { format!("The last {LANE_WINDOW} records of each partition's leader, coloured by key. ") }
+                <span class="legend-committed">{ "Solid" }</span>{ ": committed (below the high watermark). " }
+                <span class="legend-uncommitted">{ "Hatched" }</span>{ ": on the leader only so far. " }
+                { "Ticks under a lane: each replica's log end offset. Click a record or a partition to inspect it." }
+            </p>
+            { for topics.into_iter().map(|(topic, lanes)| {
+                let name = lanes[0].topic.clone();
+                html! {
+                    <div class="topic" key={topic}>
+                        <h3 class="topic-name">{ format!("topic {name}") }</h3>
+                        { for lanes.into_iter().map(|lane| {
+                            let selected = match props.selection {
+                                Some(Selection::Record { tp, offset, .. }) if tp == lane.tp => Some(Some(offset.0)),
+                                Some(Selection::Partition(tp)) if tp == lane.tp => Some(None),
+                                _ => None,
+                            };
+                            html! {
+                                <Lane key={lane.name.to_string()} lane={lane.clone()} {selected}
+                                      onselect={props.onselect.clone()} />
+                            }
+                        }) }
+                    </div>
+                }
+            }) }
+        </section>
+    }
+}
+
+/// Props of [`Lane`].
+#[derive(Properties, PartialEq)]
+pub struct LaneProps {
+    /// The lane.
+    pub lane: Rc<LaneView>,
+    /// `Some(None)`: the partition is selected; `Some(Some(offset))`: one of its records.
+    pub selected: Option<Option<u64>>,
+    /// Inspect.
+    pub onselect: Callback<Selection>,
+}
+
+/// Distance of the boundary before `offset` from the lane's right edge, in cells.
+fn from_right(lane: &LaneView, offset: u64) -> u64 {
+    lane.log_end_offset
+        .saturating_sub(offset)
+        .min(LANE_WINDOW as u64)
+}
+
+/// One partition's lane.
+#[component]
+pub fn Lane(props: &LaneProps) -> Html {
+    let lane = &props.lane;
+    let tp = lane.tp;
+    let onhead = {
+        let onselect = props.onselect.clone();
+        Callback::from(move |_: MouseEvent| onselect.emit(Selection::Partition(tp)))
+    };
+    // One handler for all cells (event delegation): the clicked cell carries its offset.
+    let oncell = {
+        let (onselect, lane) = (props.onselect.clone(), props.lane.clone());
+        Callback::from(move |e: MouseEvent| {
+            if let Some(selection) = cell_selection(&lane, e.target()) {
+                onselect.emit(selection);
+            }
+        })
+    };
+    let leader = lane
+        .leader
+        .map_or("no leader".to_string(), |b| format!("leader broker {b}"));
+    let isr: Vec<String> = lane.isr.iter().map(|b| b.to_string()).collect();
+    let meta = format!(
+        "{leader} · epoch {} · ISR [{}] · HW {} · LEO {}",
+        lane.leader_epoch,
+        isr.join(","),
+        lane.high_watermark,
+        lane.log_end_offset
+    );
+    let shown_note = match (lane.leader, lane.shown_broker) {
+        (None, Some(b)) => Some(format!("offline: showing broker {b}'s log")),
+        (None, None) => Some("offline: no replica available".to_string()),
+        _ => None,
+    };
+    let last = lane.cells.len().saturating_sub(1);
+    let selected_offset = props.selected.flatten();
+    let marker = |class: &'static str, label: &'static str, offset: u64, title: String| {
+        html! {
+            <span class={classes!("marker", class)} style={format!("--from-right:{}", from_right(lane, offset))}
+                  title={title} aria-hidden="true">{ label }</span>
+        }
+    };
+    html! {
+        <div class={classes!("lane", (props.selected == Some(None)).then_some("selected"), lane.leader.is_none().then_some("offline"))}
+             data-testid={format!("lane-{}", lane.name)}
+             data-leader={lane.leader.map(|b| b.to_string()).unwrap_or_default()}
+             data-hw={lane.high_watermark.to_string()} data-leo={lane.log_end_offset.to_string()}>
+            <button class="lane-head" onclick={onhead}
+                    aria-label={format!("Inspect partition {}: {meta}", lane.name)}>
+                <span class="lane-name">{ lane.name.to_string() }</span>
+                <span class="lane-meta" data-testid={format!("lane-meta-{}", lane.name)}>{ meta.clone() }</span>
+                if let Some(note) = shown_note { <span class="lane-note">{ note }</span> }
+            </button>
+            <div class="lane-track">
+                if lane.cells.is_empty() {
+                    <span class="empty-log">{ "empty log" }</span>
+                }
+                <div class="cells" role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
+                     aria-label={format!("records of {}", lane.name)}>
+                    { for lane.cells.iter().enumerate().map(|(i, c)| {
+                        let key_label = c.key.as_deref().map_or("no key", |k| k);
+                        let state = if c.committed { "committed" } else { "not committed yet" };
+                        html! {
+                            <button key={c.offset} role="listitem"
+                                class={cell_class(c.colour, c.committed, selected_offset == Some(c.offset))}
+                                tabindex={if i == last { "0" } else { "-1" }}
+                                data-offset={c.offset.to_string()}
+                                data-key={c.key.clone().map(AttrValue::from)}
+                                aria-label={format!("offset {}, key {key_label}, {state}", c.offset)}>
+                                { c.offset }
+                            </button>
+                        }
+                    }) }
+                </div>
+                <div class="markers">
+                    // The log's first offset is drawn when the window reaches back to it, labelled
+                    // when the HW label is far enough not to collide.
+                    if !lane.cells.is_empty() && lane.first_offset() <= lane.log_start_offset {
+                        { marker("log-start", if lane.high_watermark >= lane.log_start_offset + 3 { "start" } else { "" },
+                            lane.log_start_offset, format!("log start offset {}", lane.log_start_offset)) }
+                    }
+                    { marker("hw", "HW", lane.high_watermark, format!("high watermark {}", lane.high_watermark)) }
+                    { marker("leo", "LEO", lane.log_end_offset, format!("log end offset {}", lane.log_end_offset)) }
+                </div>
+                <div class="replica-ticks" style={format!("--rows:{}", lane.replicas.len())} aria-label={format!("replica progress of {}", lane.name)}>
+                    { for lane.replicas.iter().enumerate().map(|(i, r)| html! {
+                        <span key={r.broker} class={classes!("tick", r.state.class())}
+                              style={format!("--from-right:{};--i:{i}", from_right(lane, r.log_end_offset))}
+                              title={format!("broker {}: {}, log end offset {}", r.broker, r.state.label(), r.log_end_offset)}>
+                            { r.broker }
+                        </span>
+                    }) }
+                </div>
+                if !lane.groups.is_empty() {
+                    <div class="group-ticks" style={format!("--rows:{}", lane.groups.len())}>
+                        { for lane.groups.iter().enumerate().map(|(i, g)| html! {
+                            <span key={g.group.to_string()} class="tick group"
+                                  style={format!("--from-right:{};--i:{i}", from_right(lane, g.position.or(g.committed).unwrap_or(0)))}
+                                  title={format!("group {}: committed {}, position {}", g.group,
+                                      g.committed.map_or("none".into(), |o| o.to_string()),
+                                      g.position.map_or("none".into(), |o| o.to_string()))}>
+                                { g.group.to_string() }
+                            </span>
+                        }) }
+                    </div>
+                }
+            </div>
+        </div>
+    }
+}
+
+/// The record a click landed on, found by the cell's `data-offset`.
+fn cell_selection(lane: &LaneView, target: Option<web_sys::EventTarget>) -> Option<Selection> {
+    let element = target?.dyn_into::<web_sys::Element>().ok()?;
+    let cell = element.closest("[data-offset]").ok()??;
+    let offset: u64 = cell.get_attribute("data-offset")?.parse().ok()?;
+    let record = lane.cells.iter().find(|c| c.offset == offset)?.record;
+    Some(Selection::Record {
+        tp: lane.tp,
+        offset: Offset(offset),
+        record: RecordId(record),
+    })
+}
+
+/// Left and right arrows move the focus between the cells of a lane.
+fn move_focus(e: KeyboardEvent) {
+    let Some(cell) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let next = match e.key().as_str() {
+        "ArrowLeft" => cell.previous_element_sibling(),
+        "ArrowRight" => cell.next_element_sibling(),
+        _ => return,
+    };
+    if let Some(next) = next.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+        e.prevent_default();
+        let _ = next.focus();
+    }
+}

@@ -1,0 +1,114 @@
+//! Dialogs over the page: the keyboard help and "What is modelled" (what the simulator models
+//! after Apache Kafka and what it simplifies; the same text as the README's section).
+
+use yew::prelude::*;
+
+use crate::shortcuts::SHORTCUTS;
+use crate::store::Overlay;
+
+/// What the core models after Apache Kafka (KRaft, the 3.9/4.0 code base).
+pub const MODELLED: [&str; 10] = [
+    "murmur2 key partitioning, byte-exact with the Java client; the sticky (KIP-794) and round-robin keyless partitioners",
+    "the producer's accumulator, acks 0/1/all, retries, request and delivery timeouts, and the idempotent producer's sequence numbers (with KIP-360's epoch bump after an expired batch)",
+    "broker registration, heartbeats and fencing after broker.session.timeout.ms",
+    "clean, unclean and preferred leader elections with leader epochs",
+    "follower fetching with long polls; the high watermark as the minimum LEO of the ISR (held while the ISR is below min.insync.replicas, as since Kafka 3.7)",
+    "ISR shrink after replica.lag.time.max.ms and expansion through AlterPartition",
+    "truncation by leader epoch (KIP-101/279)",
+    "segment-granular retention by time and size; compaction with tombstones",
+    "Kafka's four client assignors, exact to their tie-breaks",
+    "the classic group coordinator's state machine (join, sync, heartbeats, generations, static members) — consumers and their groups are not yet wired into the running cluster",
+];
+
+/// What the core simplifies.
+pub const SIMPLIFIED: [&str; 8] = [
+    "One active controller node; the KRaft quorum's own elections are not simulated yet. Committed metadata is pushed to brokers and clients with network latency instead of being fetched from the metadata log, and clients ask the controller (not a broker) for metadata.",
+    "Topic configuration changes take effect everywhere at once.",
+    "A follower fetches each partition separately (Kafka batches a leader's partitions in one fetch session); fetches are bounded by record count, not bytes.",
+    "Producers limit in-flight requests per partition rather than per connection; record sizes are estimated (7 bytes of overhead per record, 61 per batch).",
+    "A restarted broker keeps its high watermark as if checkpointed just before the crash.",
+    "Idempotent producers get their producer id from the simulation, not from InitProducerId.",
+    "The log cleaner runs on the retention schedule and ignores min.cleanable.dirty.ratio.",
+    "No transactions, no racks, no quotas, no tiered storage, no partition reassignment.",
+];
+
+/// What the page itself simplifies.
+pub const PAGE_NOTES: [&str; 3] = [
+    "The lanes draw the last 40 records of each partition's leader; older records are still in the simulated log (click a partition for its offsets).",
+    "The load generator skips records when one animation frame would have to send more than 400, so a very high speed never freezes the page.",
+    "An empty key field sends a record without a key (null), not an empty key.",
+];
+
+/// Props of [`Overlays`].
+#[derive(Properties, PartialEq)]
+pub struct OverlaysProps {
+    /// Which dialog is open.
+    pub open: Overlay,
+    /// Close it.
+    pub onclose: Callback<()>,
+}
+
+/// The open dialog, if any.
+#[component]
+pub fn Overlays(props: &OverlaysProps) -> Html {
+    let close_ref = use_node_ref();
+    {
+        let close_ref = close_ref.clone();
+        use_effect_with(props.open, move |_| {
+            if let Some(button) = close_ref.cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        });
+    }
+    let (title, testid, body) = match props.open {
+        Overlay::None => return html! {},
+        Overlay::Help => ("Help: keyboard and tips", "help-dialog", help()),
+        Overlay::Modelled => ("What is modelled", "modelled-dialog", modelled()),
+    };
+    let onclose = props.onclose.reform(|_: MouseEvent| ());
+    let onbackdrop = props.onclose.reform(|_: MouseEvent| ());
+    html! {
+        <div class="overlay">
+            <div class="backdrop" onclick={onbackdrop} aria-hidden="true"></div>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" data-testid={testid}>
+                <button ref={close_ref} class="button close" onclick={onclose} aria-label="Close (Esc)">{ "×" }</button>
+                <h2 id="dialog-title">{ title }</h2>
+                { body }
+            </div>
+        </div>
+    }
+}
+
+fn help() -> Html {
+    html! {
+        <>
+            <table class="shortcuts">
+                <tbody>
+                    { for SHORTCUTS.iter().map(|(k, what)| html! {
+                        <tr key={*k}><th scope="row"><kbd>{ *k }</kbd></th><td>{ *what }</td></tr>
+                    }) }
+                </tbody>
+            </table>
+            <h3>{ "Things to try" }</h3>
+            <ul>
+                <li>{ "Kill the leader of orders-0 (its lane names it): after broker.session.timeout.ms the controller fences it and a follower from the ISR takes over. Restart it and watch it truncate and catch up." }</li>
+                <li>{ "Send three records with the same key: they land in one partition, in order." }</li>
+                <li>{ "Set acks=1, enable unclean leader election in Configuration, then kill the leader while a follower is slow: the ledger may report a lost acknowledged write, and the alarm names what allowed it." }</li>
+                <li>{ "Slow a follower: after replica.lag.time.max.ms it leaves the ISR and the partition is under-replicated." }</li>
+            </ul>
+        </>
+    }
+}
+
+fn modelled() -> Html {
+    html! {
+        <>
+            <p>{ "The simulator behaves like Apache Kafka in KRaft mode (the 3.9/4.0 code base) and is checked against Kafka's own test vectors. It models:" }</p>
+            <ul>{ for MODELLED.iter().map(|m| html! { <li>{ *m }</li> }) }</ul>
+            <h3>{ "Simplified, and said here so nobody is misled" }</h3>
+            <ul>{ for SIMPLIFIED.iter().map(|m| html! { <li>{ *m }</li> }) }</ul>
+            <h3>{ "What this page simplifies" }</h3>
+            <ul>{ for PAGE_NOTES.iter().map(|m| html! { <li>{ *m }</li> }) }</ul>
+        </>
+    }
+}

@@ -1,0 +1,301 @@
+//! What a run starts from: the cluster's configuration in Kafka's names, the seed, the topics of
+//! the running example, the load generator and the playback speed. The page reads them from the
+//! URL (`?seed=7&brokers=6&topics=3&partitions=12&rate=2000&speed=1`), so a teacher can embed a
+//! chosen setup and the browser bench can ask for a large cluster; the configuration panel edits
+//! them and applies them with a reset.
+
+use kafka_sim::{Acks, SimConfig};
+
+/// Which base configuration the run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// `SimConfig::demo_timing()`: fencing after 3 s, ISR shrink after 5 s, 20–30 ms links.
+    Demo,
+    /// Kafka's defaults: fencing after 9 s, ISR shrink after 30 s, 1–2 ms links.
+    Kafka,
+}
+
+impl Timing {
+    /// The URL and form spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timing::Demo => "demo",
+            Timing::Kafka => "kafka",
+        }
+    }
+}
+
+/// Which keys the load generator puts on its records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyMix {
+    /// `customer_1` … `customer_5`: each key's records pile up in one partition.
+    Few,
+    /// `customer_1` … `customer_500`: keys spread over every partition.
+    Many,
+    /// No key: the keyless partitioner (sticky, KIP-794) places them.
+    None,
+}
+
+impl KeyMix {
+    /// Every mix, in the order the producer panel offers them.
+    pub const ALL: [KeyMix; 3] = [KeyMix::Few, KeyMix::Many, KeyMix::None];
+
+    /// The URL and form spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyMix::Few => "few",
+            KeyMix::Many => "many",
+            KeyMix::None => "none",
+        }
+    }
+
+    /// A label for the producer panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyMix::Few => "few keys (customer_1…5)",
+            KeyMix::Many => "many keys (customer_1…500)",
+            KeyMix::None => "no keys",
+        }
+    }
+
+    /// Parses [`KeyMix::as_str`].
+    pub fn parse(s: &str) -> Option<KeyMix> {
+        KeyMix::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// Names of the running example's topics, in order (`orders` first).
+pub const TOPIC_NAMES: [&str; 6] = [
+    "orders",
+    "payments",
+    "shipments",
+    "clicks",
+    "invoices",
+    "returns",
+];
+
+/// Most brokers the configuration panel and the URL accept (the core allows 64).
+pub const MAX_BROKERS: u32 = 12;
+/// Most partitions per topic the page draws.
+pub const MAX_PARTITIONS: u32 = 64;
+/// Fastest playback: 100 simulated seconds per wall second.
+pub const MAX_SPEED: f64 = 100.0;
+/// Slowest playback.
+pub const MIN_SPEED: f64 = 0.01;
+/// Highest load-generator rate, in records per simulated second.
+pub const MAX_RATE: f64 = 5_000.0;
+
+/// Everything a run starts from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartParams {
+    /// The seed of every random choice in the simulated cluster.
+    pub seed: u64,
+    /// Base configuration.
+    pub timing: Timing,
+    /// `brokers`: how many brokers start.
+    pub brokers: u32,
+    /// How many topics the running example creates (`orders`, `payments`, …).
+    pub topics: u32,
+    /// Partitions per topic.
+    pub partitions: u32,
+    /// Replication factor of every topic.
+    pub replication_factor: u32,
+    /// `min.insync.replicas` (the brokers' default for every topic).
+    pub min_insync_replicas: u32,
+    /// `unclean.leader.election.enable` (the brokers' default).
+    pub unclean_leader_election: bool,
+    /// The producer's `acks`.
+    pub acks: Acks,
+    /// Load generator rate, records per simulated second (0: off).
+    pub rate: f64,
+    /// Load generator keys.
+    pub key_mix: KeyMix,
+    /// Simulated seconds per wall second.
+    pub speed: f64,
+    /// Whether the clock runs on load.
+    pub play: bool,
+}
+
+impl Default for StartParams {
+    /// The running example: 3 brokers, `orders` with 3 partitions and replication factor 3,
+    /// `min.insync.replicas=2`, a producer with `acks=all` sending a few keyed records a second,
+    /// played slowly enough to watch records travel from leader to followers.
+    fn default() -> Self {
+        StartParams {
+            seed: 1,
+            timing: Timing::Demo,
+            brokers: 3,
+            topics: 1,
+            partitions: 3,
+            replication_factor: 3,
+            min_insync_replicas: 2,
+            unclean_leader_election: false,
+            acks: Acks::All,
+            rate: 4.0,
+            key_mix: KeyMix::Few,
+            speed: 0.25,
+            play: true,
+        }
+    }
+}
+
+impl StartParams {
+    /// Reads a URL query string (`?a=1&b=2`, with or without the `?`). Unknown keys and values
+    /// that do not parse are ignored; numbers are clamped to what the page supports.
+    pub fn from_query(query: &str) -> StartParams {
+        let mut p = StartParams::default();
+        for pair in query.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let num = parse_decimal(value);
+            let int = |lo: u32, hi: u32| num.map(|v| (v as i64).clamp(lo as i64, hi as i64) as u32);
+            match key {
+                "seed" => p.seed = value.parse().unwrap_or(p.seed),
+                "timing" if value == "kafka" => p.timing = Timing::Kafka,
+                "timing" if value == "demo" => p.timing = Timing::Demo,
+                "brokers" => p.brokers = int(1, MAX_BROKERS).unwrap_or(p.brokers),
+                "topics" => p.topics = int(1, TOPIC_NAMES.len() as u32).unwrap_or(p.topics),
+                "partitions" => p.partitions = int(1, MAX_PARTITIONS).unwrap_or(p.partitions),
+                "rf" | "replication.factor" => {
+                    p.replication_factor = int(1, MAX_BROKERS).unwrap_or(p.replication_factor)
+                }
+                "min.insync.replicas" | "min_isr" => {
+                    p.min_insync_replicas = int(1, MAX_BROKERS).unwrap_or(p.min_insync_replicas)
+                }
+                "unclean.leader.election.enable" | "unclean" => {
+                    p.unclean_leader_election = matches!(value, "true" | "1")
+                }
+                "acks" => {
+                    p.acks = match value {
+                        "0" => Acks::Zero,
+                        "1" => Acks::One,
+                        "all" | "-1" => Acks::All,
+                        _ => p.acks,
+                    }
+                }
+                "rate" => p.rate = num.map_or(p.rate, |v| v.clamp(0.0, MAX_RATE)),
+                "keys" => p.key_mix = KeyMix::parse(value).unwrap_or(p.key_mix),
+                "speed" => p.speed = num.map_or(p.speed, |v| v.clamp(MIN_SPEED, MAX_SPEED)),
+                "play" => p.play = !matches!(value, "0" | "false"),
+                _ => {}
+            }
+        }
+        p.fit();
+        p
+    }
+
+    /// Makes the settings consistent: the replication factor cannot exceed the broker count.
+    pub fn fit(&mut self) {
+        self.replication_factor = self.replication_factor.clamp(1, self.brokers.max(1));
+    }
+
+    /// The simulated cluster's configuration.
+    pub fn sim_config(&self) -> SimConfig {
+        let mut config = match self.timing {
+            Timing::Demo => SimConfig::demo_timing(),
+            Timing::Kafka => SimConfig::kafka_defaults(),
+        };
+        config.brokers = self.brokers;
+        config.broker.min_insync_replicas = self.min_insync_replicas;
+        config.broker.unclean_leader_election_enable = self.unclean_leader_election;
+        config.producer.acks = self.acks;
+        // Kafka refuses idempotence without acks=all (ProducerConfig), so a weaker acks turns it off.
+        config.producer.enable_idempotence = self.acks == Acks::All;
+        config
+    }
+
+    /// The running example's topic names.
+    pub fn topic_names(&self) -> Vec<String> {
+        let n = self.topics.clamp(1, TOPIC_NAMES.len() as u32) as usize;
+        TOPIC_NAMES[..n].iter().map(|s| s.to_string()).collect()
+    }
+}
+
+/// Parses `12`, `0.25`, `-3` (no exponent) without Rust's float parser, which would add
+/// kilobytes to the page for two URL parameters.
+fn parse_decimal(s: &str) -> Option<f64> {
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |d: &str| !d.is_empty() && d.len() <= 12 && d.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(frac.is_empty() || digits(frac)) {
+        return None;
+    }
+    let mut value = whole.parse::<u64>().ok()? as f64;
+    if !frac.is_empty() {
+        value += frac.parse::<u64>().ok()? as f64 / 10f64.powi(frac.len() as i32);
+    }
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_query_is_the_running_example() {
+        let p = StartParams::from_query("");
+        assert_eq!(p, StartParams::default());
+        assert_eq!(p.topic_names(), vec!["orders".to_string()]);
+        assert_eq!((p.brokers, p.partitions, p.replication_factor), (3, 3, 3));
+    }
+
+    #[test]
+    fn bench_query_asks_for_a_large_cluster() {
+        let p = StartParams::from_query(
+            "?brokers=6&topics=3&partitions=12&rate=2000&speed=1&keys=many&seed=9",
+        );
+        assert_eq!((p.brokers, p.topics, p.partitions), (6, 3, 12));
+        assert_eq!(p.rate, 2000.0);
+        assert_eq!(p.speed, 1.0);
+        assert_eq!(p.key_mix, KeyMix::Many);
+        assert_eq!(p.seed, 9);
+        assert_eq!(
+            p.topic_names(),
+            vec!["orders", "payments", "shipments"]
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_clamped_and_garbage_ignored() {
+        let p = StartParams::from_query("brokers=1000&speed=100000&rate=-5&acks=2&seed=x&play=0");
+        assert_eq!(p.brokers, MAX_BROKERS);
+        assert_eq!(p.speed, MAX_SPEED);
+        assert_eq!(p.rate, 0.0);
+        assert_eq!(p.acks, Acks::All);
+        assert_eq!(p.seed, 1);
+        assert!(!p.play);
+    }
+
+    #[test]
+    fn decimals_parse_without_the_float_parser() {
+        assert_eq!(parse_decimal("0.25"), Some(0.25));
+        assert_eq!(parse_decimal("2000"), Some(2000.0));
+        assert_eq!(parse_decimal("-5"), Some(-5.0));
+        assert_eq!(parse_decimal("1e9"), None);
+        assert_eq!(parse_decimal("."), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(StartParams::from_query("speed=1e9").speed, 0.25, "ignored");
+    }
+
+    #[test]
+    fn replication_factor_never_exceeds_brokers() {
+        let p = StartParams::from_query("brokers=2&rf=3");
+        assert_eq!(p.replication_factor, 2);
+    }
+
+    #[test]
+    fn weaker_acks_turn_idempotence_off() {
+        let p = StartParams::from_query("acks=1&unclean=true&timing=kafka");
+        let c = p.sim_config();
+        assert_eq!(c.producer.acks, Acks::One);
+        assert!(!c.producer.enable_idempotence);
+        assert!(c.broker.unclean_leader_election_enable);
+        assert_eq!(c.broker.broker_session_timeout_ms, 9_000);
+        assert!(c.validate().is_ok());
+    }
+}

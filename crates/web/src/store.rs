@@ -1,0 +1,660 @@
+//! The page's one store: the run (the `Sim` plus what the page remembers of it: the event log,
+//! chart samples, alarms, the user's sends, the load generator) and the UI state (playback,
+//! selection, overlays, theme, log filter).
+//!
+//! ```text
+//!   components ──Callback<Action>──▶ Store::reduce ──borrow_mut──▶ Run { sim, load, log, … }
+//!        ▲                               │ version + 1 when something changed
+//!        └──── props from view_model ◀───┘ (App re-renders; equal props skip their subtree)
+//! ```
+//!
+//! `reduce` is the only code that mutates the run. A `Tick` while paused returns the same `Rc`,
+//! so Yew skips the render.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use kafka_sim::event::Cause;
+use kafka_sim::{
+    Acks, BrokerId, Command, EventKind, Offset, RecordId, Sim, SimTime, TopicPartition,
+    ids::CommandId,
+};
+use yew::Reducible;
+
+use crate::chart_series::{ChartSeries, SAMPLE_MS, SAMPLES};
+use crate::load_generator::LoadGenerator;
+use crate::log_lines::{EventLog, LogEntry, LogFilter};
+use crate::page_params::{KeyMix, MAX_SPEED, MIN_SPEED, StartParams};
+use crate::running_example;
+use crate::view_model::slow_follower_commands;
+
+/// A frame longer than this (a background tab, a debugger pause) counts as this long.
+pub const MAX_FRAME_WALL_MS: f64 = 50.0;
+/// Most simulated milliseconds one frame may advance.
+pub const MAX_FRAME_SIM_MS: u64 = 5_000;
+/// Most load-generator records one frame may send; the rest of a backlog is skipped.
+pub const MAX_FRAME_RECORDS: u64 = 400;
+/// Most scheduled items "step" processes while looking for the next event.
+const MAX_STEP_ITEMS: usize = 100_000;
+/// Most simulated milliseconds "step" runs while looking for the next event.
+pub const MAX_STEP_MS: u64 = 5_000;
+/// Interactive sends remembered by the producer panel.
+const SENDS_KEPT: usize = 6;
+/// Alarms remembered by the ledger panel.
+const ALARMS_KEPT: usize = 20;
+
+/// What the inspector shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// A record of a partition's (leader's) log.
+    Record {
+        /// The partition.
+        tp: TopicPartition,
+        /// Its offset there.
+        offset: Offset,
+        /// The ledger's id of the record.
+        record: RecordId,
+    },
+    /// A partition.
+    Partition(TopicPartition),
+    /// A broker.
+    Broker(BrokerId),
+}
+
+/// A dialog over the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// None open.
+    None,
+    /// Keyboard shortcuts and tips.
+    Help,
+    /// What the simulator models and what it simplifies.
+    Modelled,
+}
+
+/// Colour theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    /// Follow `prefers-color-scheme`.
+    Auto,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl Theme {
+    /// The next theme of the toggle.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::Auto => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Auto,
+        }
+    }
+    /// Value of the root element's `data-theme` (empty: follow the system).
+    pub fn attr(self) -> &'static str {
+        match self {
+            Theme::Auto => "",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// A fault a broker card's buttons cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrokerFault {
+    /// Kill the process.
+    Kill,
+    /// Restart it.
+    Restart,
+    /// Cut all its links.
+    Isolate,
+    /// Heal all its links.
+    Reconnect,
+    /// Slow its links to and from the other brokers by `replica.lag.time.max.ms`, so it falls
+    /// out of the ISR (a slow follower).
+    Slow,
+    /// Restore their latency.
+    Unslow,
+}
+
+/// A record the user sent from the producer panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentRecord {
+    /// The ledger's id.
+    pub record: RecordId,
+    /// Where the producer routed it.
+    pub tp: TopicPartition,
+    /// When.
+    pub at: SimTime,
+}
+
+/// Everything the page keeps about one run of the simulator.
+pub struct Run {
+    /// The simulated cluster.
+    pub sim: Sim,
+    /// The load generator.
+    pub load: LoadGenerator,
+    /// The last events.
+    pub log: EventLog,
+    /// Chart samples.
+    pub charts: ChartSeries,
+    /// The latest `InvariantViolated` events, newest last.
+    pub alarms: VecDeque<Rc<LogEntry>>,
+    /// How many guarantees broke in the whole run.
+    pub alarm_count: u64,
+    /// The user's latest sends, newest last.
+    pub sends: VecDeque<SentRecord>,
+    /// Producer 0's `acks`, as last set through the page (the core has no view of it).
+    pub producer_acks: Acks,
+    /// Simulated milliseconds owed to the next frame (speed × wall time has fractions).
+    carry_ms: f64,
+    /// The command id of a send whose `RecordSent` event is still to be read.
+    pending_send: Option<CommandId>,
+}
+
+impl Run {
+    /// Builds the running example for `params`.
+    pub fn new(params: &StartParams) -> Result<Run, String> {
+        let sim = running_example::build(params)?;
+        let load = LoadGenerator::new(
+            params.rate,
+            params.key_mix,
+            params.topic_names(),
+            params.seed,
+            sim.now(),
+        );
+        let mut run = Run {
+            charts: ChartSeries::new(&sim),
+            sim,
+            load,
+            log: EventLog::default(),
+            alarms: VecDeque::new(),
+            alarm_count: 0,
+            sends: VecDeque::new(),
+            producer_acks: params.acks,
+            carry_ms: 0.0,
+            pending_send: None,
+        };
+        run.ingest();
+        Ok(run)
+    }
+
+    /// Advances by `speed ×` the frame's wall time (both capped); whether the clock moved.
+    pub fn tick(&mut self, wall_ms: f64, speed: f64) -> bool {
+        let wall = if wall_ms.is_finite() {
+            wall_ms.clamp(0.0, MAX_FRAME_WALL_MS)
+        } else {
+            0.0
+        };
+        let owed = wall * speed.clamp(MIN_SPEED, MAX_SPEED) + self.carry_ms;
+        let whole = owed.floor();
+        self.carry_ms = owed - whole;
+        let ms = (whole as u64).min(MAX_FRAME_SIM_MS);
+        if ms == 0 {
+            return false;
+        }
+        self.advance(ms);
+        true
+    }
+
+    /// Runs the cluster and the load generator for `ms` simulated milliseconds, sampling the
+    /// charts on every simulated second on the way.
+    pub fn advance(&mut self, ms: u64) {
+        let target = self.sim.now().plus_ms(ms);
+        self.load.skip_backlog(target, MAX_FRAME_RECORDS);
+        // After a long jump (step), resume sampling near now instead of catching up sample by sample.
+        if self.charts.next_at().0 + SAMPLE_MS * (SAMPLES as u64) < self.sim.now().0 {
+            self.charts = ChartSeries::new(&self.sim);
+        }
+        loop {
+            let now = self.sim.now();
+            let mut stop = target.min(self.charts.next_at().max(now));
+            if let Some(due) = self.load.next_due() {
+                stop = stop.min(due.max(now));
+            }
+            self.sim.advance_to(stop);
+            while let Some(command) = self.load.poll(stop) {
+                // A refused record (say, a keyless one on a compacted topic) is simply not sent.
+                let _ = self.sim.apply(command);
+            }
+            if stop >= self.charts.next_at() {
+                self.charts.sample(&self.sim);
+            }
+            if stop >= target {
+                break;
+            }
+        }
+        self.ingest();
+    }
+
+    /// Processes scheduled items (and the load generator's sends) until one emits an event, or
+    /// until [`MAX_STEP_MS`] simulated milliseconds passed without one (an idle cluster only
+    /// exchanges heartbeats and empty fetches, which are not events).
+    pub fn step_one_event(&mut self) {
+        let limit = self.sim.now().plus_ms(MAX_STEP_MS);
+        for _ in 0..MAX_STEP_ITEMS {
+            let next = self.sim.next_due();
+            match (self.load.next_due(), next) {
+                (Some(due), next) if next.is_none_or(|n| due <= n) => {
+                    let due = due.max(self.sim.now());
+                    self.sim.advance_to(due);
+                    while let Some(command) = self.load.poll(due) {
+                        let _ = self.sim.apply(command);
+                    }
+                }
+                (_, Some(_)) => {
+                    self.sim.step();
+                }
+                (_, None) => break,
+            }
+            if self.ingest() > 0 || self.sim.now() >= limit {
+                break;
+            }
+        }
+        while self.sim.now() >= self.charts.next_at() {
+            self.charts.sample(&self.sim);
+        }
+    }
+
+    /// Sends one record from the producer panel and remembers it for the panel.
+    pub fn send(&mut self, command: Command) -> Result<(), String> {
+        let id = self.sim.apply(command).map_err(|e| e.to_string())?;
+        self.pending_send = Some(id);
+        self.ingest();
+        Ok(())
+    }
+
+    /// Moves the sim's new events into the log and the alarms; returns how many there were.
+    fn ingest(&mut self) -> usize {
+        let mut n = 0;
+        for event in self.sim.drain_events() {
+            n += 1;
+            if let (Some(id), EventKind::RecordSent { record, tp, .. }) =
+                (self.pending_send, &event.kind)
+                && event.cause == (Cause::Command { id })
+            {
+                if self.sends.len() == SENDS_KEPT {
+                    self.sends.pop_front();
+                }
+                self.sends.push_back(SentRecord {
+                    record: *record,
+                    tp: *tp,
+                    at: event.at,
+                });
+                self.pending_send = None;
+            }
+            let alarm = matches!(event.kind, EventKind::InvariantViolated { .. });
+            self.log.push(event);
+            if alarm {
+                self.alarm_count += 1;
+                if self.alarms.len() == ALARMS_KEPT {
+                    self.alarms.pop_front();
+                }
+                self.alarms
+                    .push_back(self.log.newest().expect("just pushed").clone());
+            }
+        }
+        n
+    }
+}
+
+/// Everything the page renders from.
+#[derive(Clone)]
+pub struct Store {
+    /// The run; only [`Store::reduce`] borrows it mutably.
+    pub run: Rc<RefCell<Run>>,
+    /// Bumped on every change.
+    pub version: u64,
+    /// What the current run was built from (reset rebuilds from it).
+    pub params: Rc<StartParams>,
+    /// Whether the clock runs.
+    pub playing: bool,
+    /// Simulated seconds per wall second.
+    pub speed: f64,
+    /// What the inspector shows.
+    pub selection: Option<Selection>,
+    /// The open dialog.
+    pub overlay: Overlay,
+    /// The colour theme.
+    pub theme: Theme,
+    /// The event log's filter.
+    pub log_filter: LogFilter,
+    /// The last refused command or failed reset, shown until dismissed.
+    pub notice: Option<Rc<str>>,
+    /// Bumped when the event log should be redrawn: on every user action, and at most every
+    /// [`LOG_REFRESH_MS`] of wall time while playing (a busy cluster emits thousands of events a
+    /// second; redrawing the log every frame would cost more than it tells).
+    pub log_stamp: u64,
+    /// Wall milliseconds since `log_stamp` last moved.
+    log_wall_ms: f64,
+    /// Bumped on every action except the animation tick (the page then redraws everything at
+    /// once, rather than spreading a busy cluster's lanes over several frames).
+    pub actions: u64,
+}
+
+/// How often the event log is redrawn while the clock runs, in wall milliseconds.
+pub const LOG_REFRESH_MS: f64 = 200.0;
+/// How often when the load generator sends more than [`BUSY_LOG_RATE`] records a second.
+pub const BUSY_LOG_REFRESH_MS: f64 = 1_000.0;
+/// Load-generator rate (records per simulated second) above which the log is busy.
+pub const BUSY_LOG_RATE: f64 = 50.0;
+
+/// What components ask the store to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// An animation frame: `wall_ms` since the previous one.
+    Tick {
+        /// Wall-clock milliseconds since the previous frame.
+        wall_ms: f64,
+    },
+    /// Start or stop the clock.
+    TogglePlay,
+    /// Stop the clock and process scheduled items up to the next event.
+    StepOnce,
+    /// Run `ms` simulated milliseconds now (with the load generator).
+    AdvanceMs(u64),
+    /// Playback speed.
+    SetSpeed(f64),
+    /// Multiply the playback speed (keyboard `+` / `-`).
+    ScaleSpeed(f64),
+    /// Apply commands (one user action may be several, e.g. slowing every link of a follower).
+    Apply(Vec<Command>),
+    /// Send one record from the producer panel.
+    Send(Command),
+    /// A broker card's button.
+    Fault(u32, BrokerFault),
+    /// Load generator rate (records per simulated second).
+    SetLoadRate(f64),
+    /// Load generator keys.
+    SetKeyMix(KeyMix),
+    /// Inspector.
+    Select(Option<Selection>),
+    /// Start a new run (the configuration panel, the seed input, the reset button).
+    Reset(StartParams),
+    /// Event log filter.
+    SetLogFilter(LogFilter),
+    /// Open a dialog (`Overlay::None` closes it).
+    ShowOverlay(Overlay),
+    /// Open a dialog, or close it if it is open.
+    ToggleOverlay(Overlay),
+    /// Colour theme.
+    SetTheme(Theme),
+    /// Hide the notice.
+    DismissNotice,
+}
+
+impl Store {
+    /// A store running the example described by `params` (Kafka's defaults if those fail).
+    pub fn new(params: StartParams) -> Store {
+        let (run, params, notice) = match Run::new(&params) {
+            Ok(run) => (run, params, None),
+            Err(e) => {
+                let fallback = StartParams::default();
+                let run = Run::new(&fallback).expect("the default running example always builds");
+                (
+                    run,
+                    fallback,
+                    Some(Rc::from(format!("could not start: {e}"))),
+                )
+            }
+        };
+        Store {
+            run: Rc::new(RefCell::new(run)),
+            version: 0,
+            playing: params.play,
+            speed: params.speed,
+            params: Rc::new(params),
+            selection: None,
+            overlay: Overlay::None,
+            theme: Theme::Auto,
+            log_filter: LogFilter::initial(),
+            notice: None,
+            log_stamp: 0,
+            log_wall_ms: 0.0,
+            actions: 0,
+        }
+        .with_notice(notice)
+    }
+
+    fn with_notice(mut self, notice: Option<Rc<str>>) -> Store {
+        self.notice = notice;
+        self
+    }
+}
+
+impl Reducible for Store {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Tick { wall_ms } => {
+                if !self.playing || !self.run.borrow_mut().tick(wall_ms, self.speed) {
+                    return self;
+                }
+                next.log_wall_ms += wall_ms.clamp(0.0, MAX_FRAME_WALL_MS);
+                // A busy log (hundreds of events a second) is unreadable while it runs anyway:
+                // redraw it once a second then, and pause to read it.
+                let busy = self.run.borrow().load.rate() > BUSY_LOG_RATE;
+                let every = if busy {
+                    BUSY_LOG_REFRESH_MS
+                } else {
+                    LOG_REFRESH_MS
+                };
+                if next.log_wall_ms >= every {
+                    next.log_wall_ms = 0.0;
+                    next.log_stamp += 1;
+                }
+                next.version += 1;
+                return Rc::new(next);
+            }
+            Action::TogglePlay => next.playing = !next.playing,
+            Action::StepOnce => {
+                next.playing = false;
+                self.run.borrow_mut().step_one_event();
+            }
+            Action::AdvanceMs(ms) => self.run.borrow_mut().advance(ms.min(60_000)),
+            Action::SetSpeed(speed) if speed.is_finite() => {
+                next.speed = speed.clamp(MIN_SPEED, MAX_SPEED)
+            }
+            Action::SetSpeed(_) => return self,
+            Action::ScaleSpeed(factor) => {
+                next.speed = (self.speed * factor).clamp(MIN_SPEED, MAX_SPEED)
+            }
+            Action::Apply(commands) => {
+                let mut run = self.run.borrow_mut();
+                for command in commands {
+                    let acks = match command {
+                        Command::SetAcks { producer: 0, acks } => Some(acks),
+                        _ => None,
+                    };
+                    if let Err(e) = run.sim.apply(command) {
+                        next.notice = Some(Rc::from(e.to_string()));
+                        break;
+                    }
+                    if let Some(acks) = acks {
+                        run.producer_acks = acks;
+                    }
+                }
+                run.ingest();
+            }
+            Action::Fault(broker, fault) => {
+                let commands = {
+                    let sim = &self.run.borrow().sim;
+                    let slow_ms = sim.config().broker.replica_lag_time_max_ms;
+                    match fault {
+                        BrokerFault::Kill => vec![Command::KillBroker { broker }],
+                        BrokerFault::Restart => vec![Command::RestartBroker { broker }],
+                        BrokerFault::Isolate => vec![Command::IsolateBroker { broker }],
+                        BrokerFault::Reconnect => vec![Command::ReconnectBroker { broker }],
+                        BrokerFault::Slow => slow_follower_commands(sim, broker, slow_ms),
+                        BrokerFault::Unslow => slow_follower_commands(sim, broker, 0),
+                    }
+                };
+                return self.reduce(Action::Apply(commands));
+            }
+            Action::Send(command) => {
+                if let Err(e) = self.run.borrow_mut().send(command) {
+                    next.notice = Some(Rc::from(e));
+                }
+            }
+            Action::SetLoadRate(rate) => {
+                let mut run = self.run.borrow_mut();
+                let now = run.sim.now();
+                run.load.set_rate(rate, now);
+            }
+            Action::SetKeyMix(mix) => self.run.borrow_mut().load.set_key_mix(mix),
+            Action::Select(selection) => next.selection = selection,
+            Action::Reset(mut params) => {
+                params.fit();
+                match Run::new(&params) {
+                    Ok(run) => {
+                        next.run = Rc::new(RefCell::new(run));
+                        next.params = Rc::new(params);
+                        next.selection = None;
+                        next.notice = None;
+                    }
+                    Err(e) => next.notice = Some(Rc::from(format!("could not reset: {e}"))),
+                }
+            }
+            Action::SetLogFilter(filter) => next.log_filter = filter,
+            Action::ShowOverlay(overlay) => next.overlay = overlay,
+            Action::ToggleOverlay(overlay) if self.overlay == overlay => {
+                next.overlay = Overlay::None
+            }
+            Action::ToggleOverlay(overlay) => next.overlay = overlay,
+            Action::SetTheme(theme) => next.theme = theme,
+            Action::DismissNotice => next.notice = None,
+        }
+        next.version += 1;
+        next.log_stamp += 1;
+        next.actions += 1;
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Rc<Store> {
+        Rc::new(Store::new(StartParams::default()))
+    }
+
+    #[test]
+    fn a_tick_while_paused_changes_nothing() {
+        let s = store();
+        let paused = s.reduce(Action::TogglePlay);
+        assert!(!paused.playing);
+        let after = paused.clone().reduce(Action::Tick { wall_ms: 16.0 });
+        assert!(Rc::ptr_eq(&paused, &after));
+    }
+
+    #[test]
+    fn ticks_advance_speed_times_wall_time_and_cap_slow_frames() {
+        let s = store();
+        let t0 = s.run.borrow().sim.now();
+        // 0.25 × 40 ms = 10 ms.
+        let s = s.reduce(Action::Tick { wall_ms: 40.0 });
+        assert_eq!(s.run.borrow().sim.now(), t0.plus_ms(10));
+        // A 10 s frame counts as 50 ms: 12.5 ms more (the half is carried).
+        let s = s.reduce(Action::Tick { wall_ms: 10_000.0 });
+        assert_eq!(s.run.borrow().sim.now(), t0.plus_ms(22));
+        let s = s.reduce(Action::SetSpeed(100.0));
+        let s = s.reduce(Action::Tick {
+            wall_ms: f64::INFINITY,
+        });
+        assert_eq!(s.run.borrow().sim.now(), t0.plus_ms(22));
+    }
+
+    #[test]
+    fn the_log_is_redrawn_a_few_times_a_second_while_playing_and_on_every_action() {
+        let mut s = store();
+        let stamp = s.log_stamp;
+        for _ in 0..10 {
+            s = s.reduce(Action::Tick { wall_ms: 16.0 });
+        }
+        assert_eq!(s.log_stamp, stamp, "160 ms of frames");
+        for _ in 0..3 {
+            s = s.reduce(Action::Tick { wall_ms: 16.0 });
+        }
+        assert_eq!(s.log_stamp, stamp + 1, "208 ms of frames");
+        let s = s.reduce(Action::Select(None));
+        assert_eq!(s.log_stamp, stamp + 2);
+    }
+
+    #[test]
+    fn load_generator_sends_at_its_rate() {
+        let s = store();
+        let sent0 = s.run.borrow().sim.ledger().counts().sent;
+        // The example sends 4 records per simulated second.
+        let s = s.reduce(Action::AdvanceMs(10_000));
+        let sent = s.run.borrow().sim.ledger().counts().sent - sent0;
+        assert_eq!(sent, 40);
+        assert_eq!(s.run.borrow().charts.samples().len(), 10);
+    }
+
+    #[test]
+    fn a_send_is_remembered_with_its_partition() {
+        let s = store().reduce(Action::Send(Command::Produce {
+            producer: 0,
+            topic: "orders".into(),
+            key: Some("key-0".into()),
+            value: Some("hello".into()),
+            partition: None,
+        }));
+        let run = s.run.borrow();
+        let sent = run.sends.back().expect("remembered");
+        // tests/fixtures/vectors/murmur2.json: "key-0" with 3 partitions → partition 1.
+        assert_eq!(sent.tp.partition, 1);
+    }
+
+    #[test]
+    fn a_refused_command_becomes_a_notice() {
+        let s = store().reduce(Action::Apply(vec![Command::RestartBroker { broker: 1 }]));
+        assert!(s.notice.as_deref().is_some_and(|n| n.contains("1")));
+        let s = s.reduce(Action::DismissNotice);
+        assert!(s.notice.is_none());
+    }
+
+    #[test]
+    fn step_once_pauses_and_emits_an_event() {
+        let s = store();
+        let (t0, before) = (s.run.borrow().sim.now(), s.run.borrow().log.total());
+        let s = s.reduce(Action::StepOnce);
+        assert!(!s.playing);
+        // The example's load generator sends a record every 250 ms, so an event comes soon
+        // (one send emits RecordSent and, with linger.ms=0, ProduceRequestSent at once).
+        assert!(s.run.borrow().log.total() > before);
+        assert!(s.run.borrow().sim.now() <= t0.plus_ms(250));
+    }
+
+    #[test]
+    fn step_on_an_idle_cluster_stops_after_a_bounded_time() {
+        let s = store().reduce(Action::SetLoadRate(0.0));
+        let t0 = s.run.borrow().sim.now();
+        let s = s.reduce(Action::StepOnce);
+        let t1 = s.run.borrow().sim.now();
+        assert!(
+            t1 > t0 && t1 <= t0.plus_ms(MAX_STEP_MS + 1_000),
+            "{t0} → {t1}"
+        );
+    }
+
+    #[test]
+    fn reset_builds_a_new_run_from_params() {
+        let p = StartParams {
+            brokers: 5,
+            partitions: 6,
+            ..StartParams::default()
+        };
+        let s = store().reduce(Action::Reset(p));
+        let run = s.run.borrow();
+        assert_eq!(run.sim.broker_ids().len(), 5);
+        assert_eq!(run.sim.partitions_of("orders").len(), 6);
+    }
+}

@@ -979,6 +979,11 @@ impl Sim {
         self.consumers.iter().map(|c| c.id).collect()
     }
 
+    /// A producer's configuration (its `acks`, idempotence …).
+    pub fn producer_config(&self, producer: ProducerId) -> Option<&crate::config::ProducerConfig> {
+        self.producers.get(producer.0 as usize).map(|p| &p.config)
+    }
+
     /// A consumer's configuration.
     pub fn consumer_config(&self, consumer: ConsumerId) -> Option<&crate::config::ConsumerConfig> {
         self.consumers.get(consumer.0 as usize).map(|c| &c.config)

@@ -150,6 +150,9 @@ pub(crate) struct Consumer {
     incarnation: u32,
     pub state: MemberState,
     rejoin_needed: bool,
+    /// An assignment the SyncGroup answer brought while the application was busy; it takes
+    /// effect at the next poll.
+    pending_assignment: Option<BTreeSet<TopicPartition>>,
     assignor: Option<Assignor>,
     /// The leader's `assignmentSnapshot`: partition counts of the group's topics it assigned from.
     assignment_snapshot: Option<BTreeMap<String, u32>>,
@@ -205,6 +208,7 @@ impl Consumer {
             incarnation: 0,
             state: MemberState::Unjoined,
             rejoin_needed: true,
+            pending_assignment: None,
             assignor: None,
             assignment_snapshot: None,
             assigned: BTreeSet::new(),
@@ -334,6 +338,7 @@ impl Consumer {
         self.generation = GenerationId::NONE;
         self.state = MemberState::Unjoined;
         self.rejoin_needed = true;
+        self.pending_assignment = None;
         self.assignor = None;
         self.assignment_snapshot = None;
         self.assigned.clear();
@@ -719,6 +724,10 @@ impl Consumer {
             return self.close(ctx);
         }
         self.last_poll = ctx.now;
+        if let Some(new) = self.pending_assignment.take() {
+            // Applying it polls again with the new assignment.
+            return self.apply_assignment(ctx, new);
+        }
         // `ConsumerCoordinator.poll`: without a coordinator nothing about the group can move on,
         // but the partitions still owned keep being fetched (`KafkaConsumer.poll` goes on to
         // `pollForFetches`; a position still to look up waits for the coordinator).

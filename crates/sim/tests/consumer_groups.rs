@@ -1247,3 +1247,49 @@ fn without_a_coordinator_members_keep_consuming_what_they_own() {
     assert_eq!(commits, 0);
     assert_no_unallowed_violations(&t);
 }
+
+/// A cooperative member busy processing a long batch when a rebalance moves one of its
+/// partitions away: the SyncGroup answer completes the rebalance, but the revocation happens in
+/// its next poll (`onJoinComplete` runs in the application thread), after the batch — so it never
+/// processes a partition it no longer owns.
+#[test]
+fn a_busy_cooperative_member_gives_partitions_up_after_its_batch() {
+    for seed in 1..=8 {
+        let mut t = cluster(6, seed);
+        let config = ConsumerConfig {
+            partition_assignment_strategy: vec![
+                kafka_sim::assignor::AssignmentStrategy::CooperativeSticky,
+            ],
+            processing_ms_per_record: 40,
+            max_poll_records: 50,
+            commit: CommitMode::SyncAfterProcessing,
+            ..SimConfig::demo_timing().consumer
+        };
+        t.consumer("analytics", &["orders"], Some(config.clone()));
+        t.run_for_ms(3_000);
+        for i in 0..300 {
+            t.produce("orders", &format!("customer_{i}"), "order");
+        }
+        t.run_for_ms(1_500); // consumer 0 is in the middle of long batches
+        t.consumer("analytics", &["orders"], Some(config));
+        t.run_for_ms(40_000);
+        assert!(
+            t.unallowed_violations().is_empty(),
+            "seed {seed}: {:?}",
+            t.unallowed_violations()
+        );
+        let revoked = t.any(|k| {
+            matches!(
+                k,
+                EventKind::PartitionsRevoked {
+                    consumer: ConsumerId(0),
+                    lost: false,
+                    ..
+                }
+            )
+        });
+        assert!(revoked, "seed {seed}: consumer 0 handed partitions over");
+        let c = t.sim.ledger().consumption_counts("analytics");
+        assert_eq!(c.processed, 300, "seed {seed}");
+    }
+}

@@ -248,6 +248,21 @@ impl Consumer {
             })
             .collect();
         self.state = MemberState::Stable;
+        self.set_heartbeat_timer(ctx);
+        if !matches!(self.app, App::Polling) {
+            // The SyncGroup answer completes the rebalance (generation, heartbeats), but the
+            // assignment callbacks run in the application thread, inside its next poll()
+            // (`onJoinComplete` from `joinGroupIfNeeded`): a batch being processed finishes with
+            // the partitions it was polled from.
+            self.pending_assignment = Some(new);
+            return;
+        }
+        self.apply_assignment(ctx, new);
+    }
+
+    /// `onJoinComplete`: the new assignment takes effect — cooperative members give up only
+    /// what moved (and rejoin so it can be handed over), eager ones own exactly the new set.
+    pub(super) fn apply_assignment(&mut self, ctx: &mut Ctx<'_>, new: BTreeSet<TopicPartition>) {
         // Cooperative: give up only what moved, then rejoin so it can be handed over.
         let revoked: Vec<TopicPartition> = self.assigned.difference(&new).copied().collect();
         if !revoked.is_empty() {
@@ -286,7 +301,6 @@ impl Consumer {
             added,
             assigned: self.assigned.iter().copied().collect(),
         });
-        self.set_heartbeat_timer(ctx);
         if matches!(self.app, App::Polling) {
             self.poll(ctx);
         }
@@ -316,6 +330,7 @@ impl Consumer {
     }
 
     pub(super) fn revoke_all(&mut self, ctx: &mut Ctx<'_>, lost: bool) {
+        self.pending_assignment = None;
         let all: Vec<TopicPartition> = self.assigned.iter().copied().collect();
         if !all.is_empty() {
             self.revoke(ctx, &all, lost);
@@ -344,6 +359,8 @@ impl Consumer {
                 self.generation = GenerationId::NONE;
                 self.state = MemberState::Unjoined;
                 self.rejoin_needed = true;
+                // An assignment still waiting for the next poll belonged to that generation.
+                self.pending_assignment = None;
             }
             GroupError::FencedInstanceId => {
                 // Fatal: another instance with this group.instance.id took over (KIP-345).
@@ -406,6 +423,7 @@ impl Consumer {
             self.generation = GenerationId::NONE;
             self.state = MemberState::Unjoined;
             self.rejoin_needed = true;
+            self.pending_assignment = None;
             return;
         }
         if self.heartbeat_in_flight {

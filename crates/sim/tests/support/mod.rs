@@ -411,8 +411,10 @@ impl TestCluster {
 }
 
 impl TestCluster {
-    /// Whether `group` is Stable and its committed offsets reached every partition's high
-    /// watermark (it consumed everything committed so far).
+    /// Whether `group` is Stable, its running members are idle in `poll()`, and every partition
+    /// is owned by one of them whose position reached the high watermark: it consumed everything
+    /// committed so far. (Committed offsets may lag behind: a commit that failed during a
+    /// rebalance is only made up by the next one.)
     pub fn group_caught_up(&self, group: &str) -> bool {
         self.sim
             .group_views()
@@ -420,9 +422,13 @@ impl TestCluster {
             .find(|g| g.group == group)
             .is_some_and(|g| {
                 g.state == "Stable"
+                    && g.members
+                        .iter()
+                        .filter(|m| m.alive)
+                        .all(|m| m.generation == g.generation && m.client_state == "polling")
                     && g.lag
                         .iter()
-                        .all(|row| row.committed.unwrap_or_default() == row.log_end_offset)
+                        .all(|row| row.owner.is_some() && row.position == Some(row.log_end_offset))
             })
     }
 

@@ -736,7 +736,10 @@ impl Consumer {
                 self.join_if_needed(ctx);
                 // Eager: nothing is owned while rejoining. Cooperative (KIP-429): keep consuming
                 // the partitions still owned while the rebalance runs.
-                let keep_going = self.config.cooperative() && !self.assigned.is_empty();
+                // While onJoinPrepare's commit runs, poll() is blocked in it (commitSync).
+                let keep_going = self.config.cooperative()
+                    && !self.assigned.is_empty()
+                    && self.state != MemberState::PreparingJoin;
                 if self.state != MemberState::Stable && !keep_going {
                     return;
                 }

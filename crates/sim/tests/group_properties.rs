@@ -1003,7 +1003,6 @@ fn cooperative_sticky_survivors_keep_their_partitions_after_a_leave() {
 /// anyway (`ProcessesOnlyOwnedPartitions` violated) and its offsets are not committed, so the new
 /// owner processes the same 50 records again.
 #[test]
-#[ignore = "bug: cooperative revocation lands while a batch of the revoked partition is being processed, see report"]
 fn cooperative_revocation_waits_for_the_batch_in_processing() {
     let mut t = TestCluster::new(3, 0).topic(TOPIC, 2, 3, topic_config(2, false));
     let slow = consumer_config(AssignmentStrategy::CooperativeSticky, 20, 50);
@@ -1217,7 +1216,6 @@ fn leave_group_is_delivered_when_the_consumer_restarts_at_once() {
 /// partitions for ever. In Kafka the `onJoinPrepare` commit blocks inside `poll()`, and the
 /// JoinGroup is sent as soon as it completes.
 #[test]
-#[ignore = "bug: a cooperative member whose onJoinPrepare auto-commit completes mid-processing never rejoins, see report"]
 fn cooperative_member_rejoins_after_its_auto_commit() {
     let mut t = TestCluster::new(3, 0).topic(TOPIC, 2, 3, topic_config(2, false));
     let config = ConsumerConfig {

@@ -153,6 +153,8 @@ pub(crate) struct Consumer {
     /// An assignment the SyncGroup answer brought while the application was busy; it takes
     /// effect at the next poll.
     pending_assignment: Option<BTreeSet<TopicPartition>>,
+    /// The eager sticky assignor's memory: the last assignment received and its generation.
+    sticky_user_data: Option<(Vec<TopicPartition>, i32)>,
     assignor: Option<Assignor>,
     /// The leader's `assignmentSnapshot`: partition counts of the group's topics it assigned from.
     assignment_snapshot: Option<BTreeMap<String, u32>>,
@@ -209,6 +211,7 @@ impl Consumer {
             state: MemberState::Unjoined,
             rejoin_needed: true,
             pending_assignment: None,
+            sticky_user_data: None,
             assignor: None,
             assignment_snapshot: None,
             assigned: BTreeSet::new(),
@@ -339,6 +342,7 @@ impl Consumer {
         self.state = MemberState::Unjoined;
         self.rejoin_needed = true;
         self.pending_assignment = None;
+        self.sticky_user_data = None;
         self.assignor = None;
         self.assignment_snapshot = None;
         self.assigned.clear();

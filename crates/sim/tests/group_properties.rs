@@ -883,8 +883,6 @@ proptest! {
 
     /// (c) for the eager `sticky` assignor.
     #[test]
-    #[ignore = "bug: eager sticky members rejoin without their previous assignment in userData, \
-                so a leave reshuffles the survivors; see sticky_survivors_keep_their_partitions_after_a_leave"]
     fn sticky_survivors_keep_their_partitions(case in case()) {
         run_case(AssignmentStrategy::Sticky, &case, Checks::Stickiness)?;
     }
@@ -957,7 +955,6 @@ fn three_members(assignor: AssignmentStrategy, processing_ms: u64) -> TestCluste
 /// consumer 1 goes from `[orders-1]` to `[orders-0, orders-2]`, consumer 2 from `[orders-2]` to
 /// `[orders-1]`.
 #[test]
-#[ignore = "bug: eager sticky forgets the previous assignment on rejoin (no userData), see report"]
 fn sticky_survivors_keep_their_partitions_after_a_leave() {
     let mut t = three_members(AssignmentStrategy::Sticky, 0);
     let before = t.assignment(GROUP);

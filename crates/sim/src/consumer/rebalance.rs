@@ -62,15 +62,30 @@ impl Consumer {
             .map(|tp| self.tp_name(ctx, *tp))
             .collect();
         let generation = (self.generation.0 >= 0).then_some(self.generation.0);
+        // The eager StickyAssignor sends its last assignment and generation as userData
+        // (`StickyAssignor.subscriptionUserData`), kept across the revocation of onJoinPrepare;
+        // the other assignors read the currently owned partitions.
+        let sticky: (Vec<TopicPartitionName>, Option<i32>) = match &self.sticky_user_data {
+            Some((tps, g)) => (
+                tps.iter().map(|tp| self.tp_name(ctx, *tp)).collect(),
+                Some(*g),
+            ),
+            None => (Vec::new(), None),
+        };
         let protocols = self
             .config
             .partition_assignment_strategy
             .iter()
             .map(|s| {
+                let (owned_partitions, generation_id) = if *s == AssignmentStrategy::Sticky {
+                    sticky.clone()
+                } else {
+                    (owned.clone(), generation)
+                };
                 let metadata = ConsumerProtocolSubscription {
                     topics: self.topics.clone(),
-                    owned_partitions: owned.clone(),
-                    generation_id: generation,
+                    owned_partitions,
+                    generation_id,
                 };
                 JoinGroupRequestProtocol::new(s.name(), metadata)
             })
@@ -263,6 +278,8 @@ impl Consumer {
     /// `onJoinComplete`: the new assignment takes effect — cooperative members give up only
     /// what moved (and rejoin so it can be handed over), eager ones own exactly the new set.
     pub(super) fn apply_assignment(&mut self, ctx: &mut Ctx<'_>, new: BTreeSet<TopicPartition>) {
+        // `StickyAssignor.onAssignment`: remembered for the next JoinGroup's userData.
+        self.sticky_user_data = Some((new.iter().copied().collect(), self.generation.0));
         // Cooperative: give up only what moved, then rejoin so it can be handed over.
         let revoked: Vec<TopicPartition> = self.assigned.difference(&new).copied().collect();
         if !revoked.is_empty() {

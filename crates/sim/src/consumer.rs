@@ -137,6 +137,8 @@ pub(crate) struct Consumer {
     client_id: String,
     group_instance_id: Option<String>,
     pub alive: bool,
+    /// Whether the process last ended by a crash (rather than `close()`).
+    pub crashed: bool,
     /// Closing gracefully after the current batch.
     stopping: bool,
     // Metadata.
@@ -200,6 +202,7 @@ impl Consumer {
             client_id,
             group_instance_id,
             alive: true,
+            crashed: false,
             stopping: false,
             leaders: BTreeMap::new(),
             partition_counts: Vec::new(),
@@ -266,9 +269,15 @@ impl Consumer {
     /// The process starts (or restarts): ask for metadata, then poll.
     pub fn start(&mut self, ctx: &mut Ctx<'_>) {
         self.alive = true;
+        self.crashed = false;
         self.stopping = false;
         self.last_poll = ctx.now;
         self.next_auto_commit = ctx.now.plus_ms(self.config.auto_commit_interval_ms);
+        // A new process knows no metadata yet: it asks at once (what the old one knew, and its
+        // request back-off, died with it).
+        self.leaders.clear();
+        self.partition_counts.clear();
+        self.metadata_requested_at = None;
         self.request_metadata(ctx);
         self.set_heartbeat_timer(ctx);
         self.poll(ctx);
@@ -279,6 +288,7 @@ impl Consumer {
         self.finish_partial_processing(ctx);
         self.reset_in_memory(ctx);
         self.alive = false;
+        self.crashed = true;
         ctx.emit(EventKind::ConsumerCrashed { consumer: self.id });
     }
 

@@ -247,6 +247,10 @@ impl Sim {
             NodeId::Consumer(c) => {
                 if let Some(consumer) = self.consumers.get_mut(c.0 as usize) {
                     consumer.on_message(&mut ctx, from, message);
+                    // A graceful stop may finish here (after its last batch and commit).
+                    if !consumer.alive {
+                        self.liveness.consumers[c.0 as usize].0 = false;
+                    }
                 }
             }
         }
@@ -292,6 +296,9 @@ impl Sim {
             NodeId::Consumer(c) => {
                 if let Some(consumer) = self.consumers.get_mut(c.0 as usize) {
                     consumer.on_timer(&mut ctx, key);
+                    if !consumer.alive {
+                        self.liveness.consumers[c.0 as usize].0 = false;
+                    }
                 }
             }
         }
@@ -784,9 +791,14 @@ impl Sim {
                 self.consumers[consumer as usize].crash(&mut ctx);
             }
             Command::RestartConsumer { consumer } => {
+                let crashed = self.consumers[consumer as usize].crashed;
                 let (alive, inc) = &mut self.liveness.consumers[consumer as usize];
                 *alive = true;
-                *inc += 1;
+                // A crash lost what the old process had not sent; a graceful close flushed it
+                // (its LeaveGroup still arrives) and its correlation ids never repeat.
+                if crashed {
+                    *inc += 1;
+                }
                 let mut ctx = ctx!(self, cause);
                 ctx.emit(EventKind::ConsumerRestarted {
                     consumer: ConsumerId(consumer),

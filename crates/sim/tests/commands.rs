@@ -1832,7 +1832,6 @@ fn refused_consumer_commands_leave_no_trace() {
 /// StopConsumer with ConsumerNotRunning and accepts RestartConsumer), and the network still
 /// delivers messages and timers to the stopped consumer.
 #[test]
-#[ignore = "bug: consumer_alive stays true after a graceful stop that completes after the batch, see report"]
 fn consumer_alive_follows_a_deferred_stop() {
     let mut sim = ready(3);
     sim.apply(create("orders", 1, 3, TopicConfig::default()))

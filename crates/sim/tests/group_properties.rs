@@ -1136,7 +1136,6 @@ fn lost_partitions_are_given_up_after_the_batch_in_processing() {
 /// answer and the controller's push are dropped (sent to an older incarnation), and nothing ever
 /// refreshes it. The group stays Stable on `[orders-0]` for good; `orders-1` is never consumed.
 #[test]
-#[ignore = "bug: a restarted consumer keeps stale metadata and never refreshes it, see report"]
 fn restarted_consumer_sees_partitions_added_meanwhile() {
     let mut t = TestCluster::new(3, 0).topic(TOPIC, 1, 3, topic_config(2, false));
     t.consumer(
@@ -1172,7 +1171,6 @@ fn restarted_consumer_sees_partitions_added_meanwhile() {
 /// in flight (messages from an older incarnation are discarded), the old member lingers until
 /// `session.timeout.ms`, and the rebalance waits for it.
 #[test]
-#[ignore = "bug: a stopped consumer's LeaveGroup is dropped when it restarts at once, see report"]
 fn leave_group_is_delivered_when_the_consumer_restarts_at_once() {
     let mut t = TestCluster::new(3, 0).topic(TOPIC, 1, 3, topic_config(2, false));
     t.consumer(

@@ -520,7 +520,9 @@ impl Consumer {
                 .max(self.config.max_poll_interval_ms + JOIN_GROUP_TIMEOUT_LAPSE_MS),
             // A fetch may be held by the leader for fetch.max.wait.ms on top of the request timeout.
             _ => self.config.request_timeout_ms + self.config.fetch_max_wait_ms,
-        };
+        }
+        // Kafka accepts request.timeout.ms=0; a request still takes at least a millisecond to fail.
+        .max(1);
         self.in_flight.insert(correlation, InFlight { to, pending });
         ctx.send(self.node(), NodeId::Broker(to), message);
         ctx.set_timer(

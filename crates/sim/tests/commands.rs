@@ -1876,7 +1876,6 @@ fn consumer_alive_follows_a_deferred_stop() {
 /// `ConsumerConfig::validate` refuses all four ("must be at least 1"). The producer accepts
 /// `retry.backoff.ms = 0` and clamps it internally; the consumer could do the same.
 #[test]
-#[ignore = "deviation: the consumer refuses 0 for configs Kafka accepts (atLeast(0)), see report"]
 fn consumer_config_accepts_what_kafka_accepts() {
     let mut sim = ready(3);
     sim.apply(topic("orders")).unwrap();

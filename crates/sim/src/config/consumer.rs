@@ -139,13 +139,11 @@ impl ConsumerConfig {
                 Ok(())
             }
         };
-        positive("auto.commit.interval.ms", self.auto_commit_interval_ms)?;
+        // auto.commit.interval.ms, heartbeat.interval.ms, request.timeout.ms and
+        // retry.backoff.ms may be 0, as in Kafka (`atLeast(0)`); the client waits at least 1 ms.
         positive("max.poll.records", u64::from(self.max_poll_records))?;
         positive("session.timeout.ms", self.session_timeout_ms)?;
-        positive("heartbeat.interval.ms", self.heartbeat_interval_ms)?;
         positive("max.poll.interval.ms", self.max_poll_interval_ms)?;
-        positive("request.timeout.ms", self.request_timeout_ms)?;
-        positive("retry.backoff.ms", self.retry_backoff_ms)?;
         if self.heartbeat_interval_ms >= self.session_timeout_ms {
             // AbstractCoordinator's constructor check.
             return Err(ConfigError::new(

@@ -402,7 +402,8 @@ impl Consumer {
     pub(super) fn set_heartbeat_timer(&mut self, ctx: &mut Ctx<'_>) {
         ctx.set_timer(
             TimerKey::ConsumerHeartbeat(self.id),
-            self.config.heartbeat_interval_ms,
+            // heartbeat.interval.ms=0 is legal; the thread still spends a millisecond per beat.
+            self.config.heartbeat_interval_ms.max(1),
         );
     }
 

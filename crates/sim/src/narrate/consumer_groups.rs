@@ -33,6 +33,12 @@ pub(super) fn sentence(kind: &EventKind, sim: &Sim) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        EventKind::ConsumerStopped { consumer } if c(*consumer).group_instance_id.is_some() => {
+            format!(
+                "consumer {consumer} closed: it committed what it had processed (if it commits); as a static member (group.instance.id) it sends no LeaveGroup, so its partitions wait for it until session.timeout.ms ({})",
+                seconds(c(*consumer).session_timeout_ms)
+            )
+        }
         EventKind::ConsumerStopped { consumer } => format!(
             "consumer {consumer} closed: it committed what it had processed (if it commits) and sent LeaveGroup, so its group rebalances at once"
         ),

@@ -4,8 +4,8 @@
 use std::rc::Rc;
 
 use kafka_sim::ledger::LedgerCounts;
-use kafka_sim::view::GroupView;
-use kafka_sim::{Command, SimTime, TopicPartition};
+use kafka_sim::view::PartitionView;
+use kafka_sim::{Command, NodeId, Sim, SimTime};
 use yew::prelude::*;
 
 use crate::VERSION;
@@ -26,7 +26,7 @@ use crate::producer_panel::ProducerPanel;
 use crate::shortcuts::use_shortcuts;
 use crate::store::{Action, BrokerFault, Overlay, Selection, Store, Theme};
 use crate::view_model::{
-    self, AlarmRow, ClusterView, InspectorView, LANE_WINDOW, LaneView, ProducerView,
+    self, AlarmRow, ClusterView, GroupsView, InspectorView, LANE_WINDOW, LaneView, ProducerView,
 };
 
 /// Props of [`App`].
@@ -47,10 +47,11 @@ struct PageView {
     alarm_count: u64,
     alarms: Rc<Vec<AlarmRow>>,
     inspector: Option<Rc<InspectorView>>,
-    groups: Rc<Vec<GroupView>>,
-    tp_names: Rc<Vec<(TopicPartition, Rc<str>)>>,
+    groups: Rc<GroupsView>,
+    legend: Rc<Vec<(Rc<str>, u8)>>,
     now: SimTime,
     session_timeout_ms: u64,
+    consumer_session_timeout_ms: u64,
     /// Few records and lanes: new records may be animated.
     calm: bool,
 }
@@ -60,70 +61,191 @@ struct PageView {
 const CALM_RATE: f64 = 20.0;
 const CALM_LANES: usize = 12;
 
-/// The lanes drawn last time, so that a busy cluster's lanes can be refreshed a few per frame.
+/// What was drawn last time, so that a frame rebuilds only what changed: lanes whose partition
+/// moved (a busy cluster's a few per frame), the groups a few times a second, the cluster when a
+/// replica changed state, the producer panel, alarms and inspector when the log is redrawn.
 #[derive(Default)]
-struct LaneCache {
+struct ViewCache {
     run: usize,
     actions: u64,
+    groups_stamp: u64,
+    log_stamp: u64,
     frame: u64,
     lanes: Vec<Rc<LaneView>>,
+    groups: Rc<GroupsView>,
+    legend: Rc<Vec<(Rc<str>, u8)>>,
+    cluster_key: Vec<u64>,
+    cluster: Option<Rc<ClusterView>>,
+    producer: Option<Rc<ProducerView>>,
+    alarms: Option<(u64, Rc<Vec<AlarmRow>>)>,
+    inspector: Option<(Selection, Option<Rc<InspectorView>>)>,
 }
 
 /// Lanes refreshed per frame when the cluster is busy; the others keep last frame's view, so
 /// every lane is redrawn several times a second while a frame stays cheap.
 const LANES_PER_FRAME: usize = 3;
 
-fn page_view(store: &Store, cache: &mut LaneCache) -> PageView {
+fn node_code(n: &NodeId) -> u64 {
+    match n {
+        NodeId::Controller => 1 << 40,
+        NodeId::Broker(b) => u64::from(b.0),
+        NodeId::Producer(p) => (2 << 40) + u64::from(p.0),
+        NodeId::Consumer(c) => (3 << 40) + u64::from(c.0),
+    }
+}
+
+/// What the cluster panel draws, as numbers: brokers' liveness, links, and every replica's state.
+fn cluster_key(sim: &Sim, partitions: &[PartitionView], key: &mut Vec<u64>) {
+    key.clear();
+    for (id, alive, fenced) in sim.broker_states() {
+        key.push(u64::from(id.0) << 2 | u64::from(alive) << 1 | u64::from(fenced));
+    }
+    for (from, to) in sim.cut_links() {
+        key.extend([node_code(&from), node_code(&to)]);
+    }
+    key.push(u64::MAX);
+    for ((from, to), extra) in sim.slowed_links() {
+        key.extend([node_code(&from), node_code(&to), extra]);
+    }
+    key.push(u64::MAX);
+    for v in partitions {
+        key.push(u64::from(v.tp.topic.0) << 32 | u64::from(v.tp.partition));
+        for b in &v.assignment {
+            key.push(u64::from(b.0) << 3 | view_model::replica_state(v, *b) as u64);
+        }
+    }
+}
+
+fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let run = store.run.borrow();
     let sim = &run.sim;
-    let groups = sim.group_views();
+    let run_id = Rc::as_ptr(&store.run) as usize;
+    if cache.run != run_id {
+        *cache = ViewCache {
+            run: run_id,
+            ..ViewCache::default()
+        };
+        cache.groups_stamp = store.groups_stamp.wrapping_sub(1);
+        cache.log_stamp = store.log_stamp.wrapping_sub(1);
+        cache.actions = store.actions.wrapping_sub(1);
+    }
+    let acted = cache.actions != store.actions;
+    let logged = cache.log_stamp != store.log_stamp;
+    // The consumer groups: read from the core a few times a second.
+    let mut groups_changed = false;
+    if cache.groups_stamp != store.groups_stamp {
+        let views = sim.group_views();
+        let fresh = view_model::groups(sim, &views, &run.consumer_exits, &cache.groups);
+        if fresh != *cache.groups {
+            let legend: Vec<(Rc<str>, u8)> = fresh
+                .groups
+                .iter()
+                .map(|g| (g.group.clone(), g.colour))
+                .collect();
+            if legend != *cache.legend {
+                cache.legend = Rc::new(legend);
+            }
+            cache.groups = Rc::new(fresh);
+            groups_changed = true;
+        }
+    }
+    let groups = cache.groups.clone();
     let partitions = view_model::partition_views(sim, 0);
     let calm = run.load.rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
-    let run_id = Rc::as_ptr(&store.run) as usize;
-    let full = calm
-        || cache.run != run_id
-        || cache.actions != store.actions
-        || cache.lanes.len() != partitions.len();
+    let full = calm || acted || cache.lanes.len() != partitions.len();
     let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
+    let with_marks = |c: &Rc<LaneView>| -> Rc<LaneView> {
+        if !groups_changed {
+            return c.clone();
+        }
+        let marks = view_model::group_marks(c.tp, &groups);
+        if marks == c.groups {
+            c.clone()
+        } else {
+            Rc::new(LaneView {
+                groups: marks,
+                ..(**c).clone()
+            })
+        }
+    };
     let lanes: Vec<Rc<LaneView>> = partitions
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            if full || i as u64 % turns == cache.frame % turns {
-                let windowed = sim.partition_view_tail(v.tp, LANE_WINDOW);
-                Rc::new(view_model::lane(
-                    sim,
-                    windowed.as_ref().unwrap_or(v),
-                    &groups,
-                ))
-            } else {
-                cache.lanes[i].clone()
+            let cached = cache.lanes.get(i).filter(|c| c.tp == v.tp);
+            match cached {
+                Some(c) if view_model::lane_is_current(c, v) => with_marks(c),
+                Some(c) if !full && i as u64 % turns != cache.frame % turns => with_marks(c),
+                _ => {
+                    let windowed = sim.partition_view_tail(v.tp, LANE_WINDOW);
+                    Rc::new(view_model::lane(
+                        sim,
+                        windowed.as_ref().unwrap_or(v),
+                        &groups,
+                        cached.map(|c| &**c),
+                    ))
+                }
             }
         })
         .collect();
-    *cache = LaneCache {
-        run: run_id,
-        actions: store.actions,
-        frame: cache.frame + 1,
-        lanes: lanes.clone(),
+    cache.lanes.clone_from(&lanes);
+    cache.frame += 1;
+
+    let mut key = std::mem::take(&mut cache.cluster_key);
+    cluster_key(sim, &partitions, &mut key);
+    let cluster = match &cache.cluster {
+        Some(c) if key == cache.cluster_key => c.clone(),
+        _ => {
+            let c = Rc::new(view_model::cluster(sim, &partitions));
+            cache.cluster = Some(c.clone());
+            c
+        }
     };
-    let tp_names = lanes.iter().map(|l| (l.tp, l.name.clone())).collect();
+    cache.cluster_key = key;
+
+    let producer = match &cache.producer {
+        Some(p) if !acted && !logged => p.clone(),
+        _ => {
+            let p = Rc::new(view_model::producer(&run));
+            cache.producer = Some(p.clone());
+            p
+        }
+    };
+    let alarms = match &cache.alarms {
+        Some((count, a)) if *count == run.alarm_count && !acted => a.clone(),
+        _ => {
+            let a = Rc::new(view_model::alarms(&run));
+            cache.alarms = Some((run.alarm_count, a.clone()));
+            a
+        }
+    };
+    let inspector = match (&cache.inspector, &store.selection) {
+        (_, None) => None,
+        (Some((s, i)), Some(sel)) if s == sel && !acted && !logged && !groups_changed => i.clone(),
+        (_, Some(sel)) => {
+            let i = view_model::inspector(sim, sel, &groups).map(Rc::new);
+            cache.inspector = Some((sel.clone(), i.clone()));
+            i
+        }
+    };
+    cache.actions = store.actions;
+    cache.log_stamp = store.log_stamp;
+    cache.groups_stamp = store.groups_stamp;
+
     PageView {
-        cluster: Rc::new(view_model::cluster(sim, &partitions)),
+        cluster,
         lanes: Rc::new(lanes),
-        producer: Rc::new(view_model::producer(&run)),
+        producer,
         log_total: run.log.total(),
         counts: sim.ledger().counts(),
         alarm_count: run.alarm_count,
-        alarms: Rc::new(view_model::alarms(&run)),
-        inspector: store
-            .selection
-            .and_then(|s| view_model::inspector(sim, s))
-            .map(Rc::new),
-        groups: Rc::new(groups),
-        tp_names: Rc::new(tp_names),
+        alarms,
+        inspector,
+        groups,
+        legend: cache.legend.clone(),
         now: sim.now(),
         session_timeout_ms: sim.config().broker.broker_session_timeout_ms,
+        consumer_session_timeout_ms: sim.config().consumer.session_timeout_ms,
         calm,
     }
 }
@@ -176,11 +298,11 @@ pub fn App(props: &AppProps) -> Html {
         }
     });
 
-    let lane_cache = use_mut_ref(LaneCache::default);
+    let view_cache = use_mut_ref(ViewCache::default);
     let view = {
         let store = (*store).clone();
         use_memo(store.version, move |_| {
-            page_view(&store, &mut lane_cache.borrow_mut())
+            page_view(&store, &mut view_cache.borrow_mut())
         })
     };
     let log_rows = {
@@ -224,7 +346,7 @@ pub fn App(props: &AppProps) -> Html {
     };
     let ondismiss = dispatch.reform(|_: MouseEvent| Action::DismissNotice);
     let first_leader = view.lanes.first().map(|l| (l.name.clone(), l.leader));
-    let selected_broker = match store.selection {
+    let selected_broker = match &store.selection {
         Some(Selection::Broker(b)) => Some(b.0),
         _ => None,
     };
@@ -236,7 +358,7 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="brand">
                     <h1 class="product-name" data-testid="product-name">{ "Kafka Playground" }</h1>
                     <p class="tagline" data-testid="tagline">
-                        { "A Kafka cluster you can break in the browser: brokers, replicated partitions and a producer, simulated the way Apache Kafka behaves." }
+                        { "A Kafka cluster you can break in the browser: brokers, replicated partitions, a producer and consumer groups, simulated the way Apache Kafka behaves." }
                     </p>
                 </div>
                 <nav class="header-actions" aria-label="Page">
@@ -255,6 +377,9 @@ pub fn App(props: &AppProps) -> Html {
                     Some((name, None)) => format!("{name} has no leader: restart a broker · "),
                     None => String::new(),
                 } }
+                if let Some(g) = view.groups.groups.first() {
+                    { format!("crash a consumer of {} and see its partitions move after session.timeout.ms · ", g.group) }
+                }
                 { "send three records with one key · slow a follower · set acks=1 and kill a leader · press ? for shortcuts" }
             </p>
             if let Some(notice) = &store.notice {
@@ -267,20 +392,23 @@ pub fn App(props: &AppProps) -> Html {
                       params={store.params.clone()} dispatch={dispatch.clone()} />
             <main class="layout" data-testid="cluster-area">
                 <div class="col-main">
-                    <Lanes lanes={view.lanes.clone()} calm={view.calm} selection={store.selection} onselect={callbacks.onselect.clone()} />
+                    <Lanes lanes={view.lanes.clone()} calm={view.calm} selection={store.selection.clone()}
+                           legend={view.legend.clone()} onselect={callbacks.onselect.clone()} />
+                    <GroupsPanel view={view.groups.clone()} session_timeout_ms={view.consumer_session_timeout_ms}
+                                 selection={store.selection.clone().filter(|s| matches!(s, Selection::Group(_) | Selection::Consumer(_)))}
+                                 onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
                     <Cluster view={view.cluster.clone()} session_timeout_ms={view.session_timeout_ms}
                              selected={selected_broker}
                              onfault={callbacks.onfault.clone()}
                              onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
                     <EventLog rows={(*log_rows).clone()} total={view.log_total} filter={store.log_filter.clone()}
-                              selection={store.selection} dispatch={dispatch.clone()} />
+                              selection={store.selection.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <div class="col-side">
                     <ProducerPanel view={view.producer.clone()} dispatch={dispatch.clone()} />
                     <Inspector view={view.inspector.clone()} onclose={callbacks.onclose_inspector.clone()} />
                     <LedgerPanel counts={view.counts} alarm_count={view.alarm_count} alarms={view.alarms.clone()} />
                     <Charts data={(*charts).clone()} />
-                    <GroupsPanel groups={view.groups.clone()} tp_names={view.tp_names.clone()} />
                     <ConfigPanel params={store.params.clone()} dispatch={dispatch.clone()} />
                 </div>
             </main>

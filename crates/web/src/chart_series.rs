@@ -1,13 +1,14 @@
 //! What the charts plot: one sample per simulated second of produce throughput (records sent and
 //! acknowledged, from the ledger's counts), under-replicated and offline partitions (from the
-//! partition views), and per consumer group its total lag and records consumed (from
-//! `Sim::group_views`, once the core fills it). The last [`SAMPLES`] samples are kept.
+//! partition views), and per consumer group its total lag (from `Sim::group_views`) and the
+//! records it processed (from the ledger's consumption counts). The last [`SAMPLES`] samples are
+//! kept.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
 use kafka_sim::ledger::LedgerCounts;
-use kafka_sim::{Sim, SimTime, TopicPartition};
+use kafka_sim::{Sim, SimTime};
 
 /// Simulated milliseconds between samples.
 pub const SAMPLE_MS: u64 = 1_000;
@@ -21,7 +22,7 @@ pub struct GroupSample {
     pub group: Rc<str>,
     /// Sum of the lag column.
     pub lag: u64,
-    /// Records its consumers' positions moved forward since the previous sample.
+    /// Distinct records it processed since the previous sample (the ledger's `processed`).
     pub consumed: u64,
 }
 
@@ -47,8 +48,8 @@ pub struct Sample {
 pub struct ChartSeries {
     samples: VecDeque<Sample>,
     last_counts: LedgerCounts,
-    /// Each (group, partition)'s position at the previous sample.
-    last_positions: Vec<(Rc<str>, TopicPartition, u64)>,
+    /// Each group's processed count at the previous sample.
+    last_processed: Vec<(Rc<str>, u64)>,
     next_at: SimTime,
 }
 
@@ -58,7 +59,14 @@ impl ChartSeries {
         ChartSeries {
             samples: VecDeque::with_capacity(SAMPLES),
             last_counts: sim.ledger().counts(),
-            last_positions: Vec::new(),
+            last_processed: sim
+                .group_views()
+                .iter()
+                .map(|g| {
+                    let processed = sim.ledger().consumption_counts(&g.group).processed;
+                    (Rc::from(g.group.as_str()), processed)
+                })
+                .collect(),
             next_at: sim.now().plus_ms(SAMPLE_MS),
         }
     }
@@ -87,24 +95,22 @@ impl ChartSeries {
         }
         let mut groups = Vec::new();
         for g in sim.group_views() {
-            let name: Rc<str> = g.group.as_str().into();
-            let mut consumed = 0;
-            for row in &g.lag {
-                if let Some(pos) = row.position {
-                    let known = self
-                        .last_positions
-                        .iter_mut()
-                        .find(|(g, tp, _)| *g == name && *tp == row.tp);
-                    let before = match known {
-                        Some((_, _, last)) => std::mem::replace(last, pos.0),
-                        None => {
-                            self.last_positions.push((name.clone(), row.tp, pos.0));
-                            pos.0
-                        }
-                    };
-                    consumed += pos.0.saturating_sub(before);
+            let processed = sim.ledger().consumption_counts(&g.group).processed;
+            let (name, consumed) = match self
+                .last_processed
+                .iter_mut()
+                .find(|(n, _)| **n == *g.group)
+            {
+                Some((name, last)) => (
+                    name.clone(),
+                    processed.saturating_sub(std::mem::replace(last, processed)),
+                ),
+                None => {
+                    let name: Rc<str> = g.group.as_str().into();
+                    self.last_processed.push((name.clone(), processed));
+                    (name, processed)
                 }
-            }
+            };
             let lag = g.lag.iter().filter_map(|r| r.lag).sum();
             groups.push(GroupSample {
                 group: name,

@@ -1,7 +1,7 @@
 //! Charts as inline SVG drawn by the page: produce throughput (sent and acknowledged per
 //! simulated second), under-replicated and offline partitions, and per consumer group its lag and
-//! consume throughput once the core reports groups. One point per simulated second, newest on the
-//! right.
+//! consume throughput (records processed per second, from the ledger), in the group's colour. One
+//! point per simulated second, newest on the right.
 
 use std::rc::Rc;
 
@@ -37,7 +37,11 @@ pub struct ChartData {
     pub consume: Vec<Line>,
 }
 
-const GROUP_CLASSES: [&str; 4] = ["series-c", "series-d", "series-e", "series-f"];
+/// Line classes of the groups, in `group.id` order: the same colours as the groups panel's and the
+/// lane markers' (`group-N`).
+const GROUP_CLASSES: [&str; crate::view_model::GROUP_COLOURS] = [
+    "group-0", "group-1", "group-2", "group-3", "group-4", "group-5",
+];
 
 impl ChartData {
     /// The lines of `samples`.
@@ -171,8 +175,8 @@ pub fn Charts(props: &ChartsProps) -> Html {
                 <Chart title="Produce throughput (records/s)" lines={d.produce.clone()} testid="chart-produce" />
                 <Chart title="Partitions" lines={d.replication.clone()} testid="chart-urp" />
                 if !d.lag.is_empty() {
-                    <Chart title="Consumer lag (records)" lines={d.lag.clone()} testid="chart-lag" />
-                    <Chart title="Consume throughput (records/s)" lines={d.consume.clone()} testid="chart-consume" />
+                    <Chart title="Consume throughput (records processed/s)" lines={d.consume.clone()} testid="chart-consume" />
+                    <Chart title="Consumer lag (records behind the high watermark)" lines={d.lag.clone()} testid="chart-lag" />
                 }
             </div>
         </section>

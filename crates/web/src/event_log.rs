@@ -1,6 +1,7 @@
 //! The event log: what the cluster did, newest first, in the plain sentences of
 //! `kafka_sim::narrate`, filterable by kind and by text. Rows name their partition and brokers
-//! as buttons (click to inspect); rows about the inspected partition or broker are highlighted.
+//! as buttons (click to inspect); rows about the inspected partition, broker, group or consumer
+//! are highlighted. "consumers & groups" shows what the consumer groups did.
 
 use std::rc::Rc;
 
@@ -26,11 +27,13 @@ pub struct EventLogProps {
     pub dispatch: Callback<Action>,
 }
 
-fn mentions_selection(row: &LogRow, selection: Option<Selection>) -> bool {
+fn mentions_selection(row: &LogRow, selection: &Option<Selection>) -> bool {
     let row_tp: Option<TopicPartition> = row.tp.as_ref().map(|(tp, _)| *tp);
     match selection {
-        Some(Selection::Partition(tp)) | Some(Selection::Record { tp, .. }) => row_tp == Some(tp),
+        Some(Selection::Partition(tp)) | Some(Selection::Record { tp, .. }) => row_tp == Some(*tp),
         Some(Selection::Broker(b)) => row.brokers.contains(&b.0),
+        Some(Selection::Group(g)) => row.group.as_deref() == Some(&**g),
+        Some(Selection::Consumer(c)) => row.consumer == Some(*c),
         None => false,
     }
 }
@@ -76,7 +79,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
             <p class="panel-hint">{ format!("{} events so far; the newest {} matching are shown.", props.total, props.rows.len()) }</p>
             <ol class="log" aria-live="off">
                 { for props.rows.iter().map(|row| {
-                    let hot = mentions_selection(row, props.selection);
+                    let hot = mentions_selection(row, &props.selection);
                     html! {
                         <li key={row.id} class={classes!("log-row", format!("kind-{}", row.kind.bit()), hot.then_some("mentioned"))}
                             data-testid="log-row">
@@ -87,6 +90,15 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                                     <button class="tag" onclick={props.dispatch.reform({
                                         let tp = *tp; move |_: MouseEvent| Action::Select(Some(Selection::Partition(tp)))
                                     })} aria-label={format!("Inspect {name}")}>{ name.to_string() }</button>
+                                }
+                                if let Some(group) = &row.group {
+                                    <button class="tag" onclick={props.dispatch.reform({
+                                        let group = group.clone(); move |_: MouseEvent| Action::Select(Some(Selection::Group(group.clone())))
+                                    })} aria-label={format!("Inspect group {group}")}>{ group.to_string() }</button>
+                                }
+                                if let Some(c) = row.consumer {
+                                    <button class="tag" onclick={props.dispatch.reform(move |_: MouseEvent| Action::Select(Some(Selection::Consumer(c))))}
+                                        aria-label={format!("Inspect consumer {c}")}>{ format!("c{c}") }</button>
                                 }
                                 { for row.brokers.iter().map(|b| {
                                     let b = *b;

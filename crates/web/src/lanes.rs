@@ -1,7 +1,9 @@
 //! Topic lanes: one lane per partition showing the last records of its leader's log as cells
 //! coloured by key, with the log start offset, the high watermark (HW) and the log end offset
-//! (LEO) marked, each replica's LEO as a small tick under the lane (follower progress), and each
-//! consumer group's committed offset and position once the core has groups.
+//! (LEO) marked, each replica's LEO as a small tick under the lane (follower progress), and one
+//! row per consumer group under that: a flag in the group's colour at its committed offset and a
+//! ▶ at the position of the consumer that owns the partition. Click a group's marker to inspect
+//! the group.
 //!
 //! Markers are placed from the right edge (the newest record), so a narrow screen simply clips
 //! the oldest cells on the left.
@@ -48,6 +50,8 @@ pub struct LanesProps {
     pub onselect: Callback<Selection>,
     /// Few records arrive: animate new ones.
     pub calm: bool,
+    /// The consumer groups with their colours, for the legend.
+    pub legend: Rc<Vec<(Rc<str>, u8)>>,
 }
 
 /// All lanes, grouped by topic.
@@ -67,17 +71,28 @@ pub fn Lanes(props: &LanesProps) -> Html {
                 { format!("The last {LANE_WINDOW} records of each partition's leader, coloured by key. ") }
                 <span class="legend-committed">{ "Solid" }</span>{ ": committed (below the high watermark). " }
                 <span class="legend-uncommitted">{ "Hatched" }</span>{ ": on the leader only so far. " }
-                { "Ticks under a lane: each replica's log end offset. Click a record or a partition to inspect it." }
+                { "Numbered ticks under a lane: each replica's log end offset. Click a record or a partition to inspect it." }
             </p>
+            if !props.legend.is_empty() {
+                <p class="panel-hint group-legend" data-testid="group-legend">
+                    { "Consumer groups, one row each under a lane: " }
+                    { for props.legend.iter().map(|(g, c)| html! {
+                        <span key={g.to_string()} class={classes!("gmark-sample", GROUP_CLASSES[usize::from(*c) % GROUP_CLASSES.len()])}>{ g.to_string() }</span>
+                    }) }
+                    { " — the flag ends at the group's committed offset (CURRENT-OFFSET); " }
+                    <span class="gmark-sample position">{ "▶" }</span>
+                    { " starts at the position of the consumer that owns the partition (the next offset it fetches)." }
+                </p>
+            }
             { for topics.into_iter().map(|(topic, lanes)| {
                 let name = lanes[0].topic.clone();
                 html! {
                     <div class="topic" key={topic}>
                         <h3 class="topic-name">{ format!("topic {name}") }</h3>
                         { for lanes.into_iter().map(|lane| {
-                            let selected = match props.selection {
-                                Some(Selection::Record { tp, offset, .. }) if tp == lane.tp => Some(Some(offset.0)),
-                                Some(Selection::Partition(tp)) if tp == lane.tp => Some(None),
+                            let selected = match &props.selection {
+                                Some(Selection::Record { tp, offset, .. }) if *tp == lane.tp => Some(Some(offset.0)),
+                                Some(Selection::Partition(tp)) if *tp == lane.tp => Some(None),
                                 _ => None,
                             };
                             html! {
@@ -103,6 +118,11 @@ pub struct LaneProps {
     pub onselect: Callback<Selection>,
 }
 
+/// Class of a group's colour, by palette index.
+pub const GROUP_CLASSES: [&str; crate::view_model::GROUP_COLOURS] = [
+    "group-0", "group-1", "group-2", "group-3", "group-4", "group-5",
+];
+
 /// Distance of the boundary before `offset` from the lane's right edge, in cells.
 fn from_right(lane: &LaneView, offset: u64) -> u64 {
     lane.log_end_offset
@@ -125,6 +145,22 @@ pub fn Lane(props: &LaneProps) -> Html {
         Callback::from(move |e: MouseEvent| {
             if let Some(selection) = cell_selection(&lane, e.target()) {
                 onselect.emit(selection);
+            }
+        })
+    };
+    // One handler for the group markers: the clicked row carries its group's index.
+    let ongroup = {
+        let (onselect, lane) = (props.onselect.clone(), props.lane.clone());
+        Callback::from(move |e: MouseEvent| {
+            let group = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("[data-i]").ok().flatten())
+                .and_then(|row| row.get_attribute("data-i"))
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| lane.groups.get(i));
+            if let Some(g) = group {
+                onselect.emit(Selection::Group(g.group.clone()));
             }
         })
     };
@@ -204,15 +240,33 @@ pub fn Lane(props: &LaneProps) -> Html {
                     }) }
                 </div>
                 if !lane.groups.is_empty() {
-                    <div class="group-ticks" style={format!("--rows:{}", lane.groups.len())}>
-                        { for lane.groups.iter().enumerate().map(|(i, g)| html! {
-                            <span key={g.group.to_string()} class="tick group"
-                                  style={format!("--from-right:{};--i:{i}", from_right(lane, g.position.or(g.committed).unwrap_or(0)))}
-                                  title={format!("group {}: committed {}, position {}", g.group,
-                                      g.committed.map_or("none".into(), |o| o.to_string()),
-                                      g.position.map_or("none".into(), |o| o.to_string()))}>
-                                { g.group.to_string() }
-                            </span>
+                    <div class="group-ticks" style={format!("--rows:{}", lane.groups.len())} onclick={ongroup}>
+                        { for lane.groups.iter().enumerate().map(|(i, g)| {
+                            let colour = GROUP_CLASSES[usize::from(g.colour) % GROUP_CLASSES.len()];
+                            html! {
+                                <span key={g.group.to_string()} class="group-row" data-i={i.to_string()}>
+                                    if let Some(c) = g.committed {
+                                        <span class={classes!("gmark", "committed", colour)}
+                                              style={format!("--from-right:{};--i:{i}", from_right(lane, c))}
+                                              title={format!("group {}: committed offset {c} (CURRENT-OFFSET); click for the group", g.group)}>
+                                            { g.group.to_string() }
+                                        </span>
+                                    }
+                                    if let Some(p) = g.position {
+                                        <span class={classes!("gmark", "position", colour)}
+                                              style={format!("--from-right:{};--i:{i}", from_right(lane, p))}
+                                              title={format!("group {}: position {p}, the next offset its consumer fetches; click for the group", g.group)}>
+                                            { "▶" }
+                                        </span>
+                                    }
+                                    if g.committed.is_none() && g.position.is_none() {
+                                        <span class={classes!("gmark", "none", colour)} style={format!("--from-right:0;--i:{i}")}
+                                              title={format!("group {}: no committed offset and no owner yet", g.group)}>
+                                            { format!("{} …", g.group) }
+                                        </span>
+                                    }
+                                </span>
+                            }
                         }) }
                     </div>
                 }

@@ -1,6 +1,7 @@
-//! The event log's memory: the last [`LOG_CAPACITY`] events of the run, each sorted into a kind
-//! for filtering and narrated by `kafka_sim::narrate::sentence` only when it is first shown
-//! (a busy cluster emits thousands of events a second; most scroll away unread).
+//! The event log's memory: the last [`LOG_CAPACITY`] events of each kind (so a busy kind, say
+//! consumers processing records, never pushes a rare one, a broker fenced, out of the log), each
+//! narrated by `kafka_sim::narrate::sentence` only when it is first shown (a busy cluster emits
+//! thousands of events a second; most scroll away unread).
 
 use std::cell::OnceCell;
 use std::collections::VecDeque;
@@ -9,8 +10,10 @@ use std::rc::Rc;
 use kafka_sim::event::Cause;
 use kafka_sim::{BrokerId, Event, EventKind, NodeId, Sim, SimTime, TopicPartition};
 
-/// How many events the log keeps.
+/// How many events of each kind the log keeps.
 pub const LOG_CAPACITY: usize = 400;
+/// Kinds of events (filter chips).
+const KINDS: usize = LogKind::ALL.len();
 /// How many rows the event log shows at most.
 pub const LOG_ROWS: usize = 60;
 
@@ -29,16 +32,19 @@ pub enum LogKind {
     Topics,
     /// Broken guarantees and lost records.
     Alarms,
-    /// Consumer groups, and any event this page does not know yet.
+    /// Any event this page does not know yet.
     Other,
+    /// Consumers and their groups: joins, assignments, processing, commits, crashes.
+    Groups,
 }
 
 impl LogKind {
     /// Every kind, in the order of the filter chips.
-    pub const ALL: [LogKind; 7] = [
+    pub const ALL: [LogKind; 8] = [
         LogKind::Cluster,
         LogKind::Leaders,
         LogKind::Produce,
+        LogKind::Groups,
         LogKind::Replication,
         LogKind::Topics,
         LogKind::Alarms,
@@ -55,6 +61,7 @@ impl LogKind {
             LogKind::Topics => "topics",
             LogKind::Alarms => "alarms",
             LogKind::Other => "other",
+            LogKind::Groups => "consumers & groups",
         }
     }
 
@@ -91,7 +98,24 @@ impl LogKind {
             | EventKind::PartitionsAdded { .. }
             | EventKind::TopicConfigChanged { .. } => LogKind::Topics,
             EventKind::InvariantViolated { .. } | EventKind::RecordLost { .. } => LogKind::Alarms,
-            #[allow(unreachable_patterns)] // Consumer-group events arrive with the consumer work.
+            EventKind::ConsumerAdded { .. }
+            | EventKind::ConsumerStopped { .. }
+            | EventKind::ConsumerCrashed { .. }
+            | EventKind::ConsumerFailed { .. }
+            | EventKind::ConsumerRestarted { .. }
+            | EventKind::CoordinatorFound { .. }
+            | EventKind::CoordinatorLost { .. }
+            | EventKind::Group { .. }
+            | EventKind::JoinGroupSent { .. }
+            | EventKind::PartitionsAssigned { .. }
+            | EventKind::PartitionsRevoked { .. }
+            | EventKind::PositionInitialized { .. }
+            | EventKind::RecordsProcessed { .. }
+            | EventKind::RecordsSkipped { .. }
+            | EventKind::OffsetsCommitted { .. }
+            | EventKind::OffsetCommitFailed { .. }
+            | EventKind::PollTimeoutExpired { .. } => LogKind::Groups,
+            #[allow(unreachable_patterns)] // Events the core adds later.
             _ => LogKind::Other,
         }
     }
@@ -166,6 +190,12 @@ pub fn mentions(kind: &EventKind) -> (Option<TopicPartition>, Vec<BrokerId>) {
         | K::LogTruncated { tp, broker, .. }
         | K::RecordsDeleted { tp, broker, .. } => (Some(*tp), vec![*broker]),
         K::ProduceRequestSent { tp, leader, .. } => (Some(*tp), vec![*leader]),
+        K::CoordinatorFound { broker, .. }
+        | K::CoordinatorLost { broker, .. }
+        | K::Group { broker, .. } => (None, vec![*broker]),
+        K::PositionInitialized { tp, .. }
+        | K::RecordsProcessed { tp, .. }
+        | K::RecordsSkipped { tp, .. } => (Some(*tp), Vec::new()),
         K::RecordLost { tp, .. }
         | K::RecordSent { tp, .. }
         | K::ProduceAcked { tp, .. }
@@ -185,31 +215,81 @@ pub fn mentions(kind: &EventKind) -> (Option<TopicPartition>, Vec<BrokerId>) {
     }
 }
 
-/// The last events of a run.
+/// The consumer group and consumer an event names, for the row's chips.
+pub fn group_mentions(kind: &EventKind) -> (Option<&str>, Option<u32>) {
+    use EventKind as K;
+    match kind {
+        K::ConsumerAdded {
+            consumer, group, ..
+        }
+        | K::CoordinatorFound {
+            consumer, group, ..
+        }
+        | K::CoordinatorLost {
+            consumer, group, ..
+        }
+        | K::JoinGroupSent {
+            consumer, group, ..
+        }
+        | K::PartitionsAssigned {
+            consumer, group, ..
+        }
+        | K::PartitionsRevoked {
+            consumer, group, ..
+        }
+        | K::RecordsProcessed {
+            consumer, group, ..
+        }
+        | K::OffsetsCommitted {
+            consumer, group, ..
+        }
+        | K::OffsetCommitFailed {
+            consumer, group, ..
+        }
+        | K::PollTimeoutExpired { consumer, group } => (Some(group), Some(consumer.0)),
+        K::Group { group, .. } | K::RecordsSkipped { group, .. } => (Some(group), None),
+        K::ConsumerStopped { consumer }
+        | K::ConsumerCrashed { consumer }
+        | K::ConsumerFailed { consumer, .. }
+        | K::ConsumerRestarted { consumer }
+        | K::PositionInitialized { consumer, .. } => (None, Some(consumer.0)),
+        _ => (None, None),
+    }
+}
+
+/// The last events of a run, [`LOG_CAPACITY`] per kind.
 #[derive(Debug, Default)]
 pub struct EventLog {
-    entries: VecDeque<Rc<LogEntry>>,
+    kinds: [VecDeque<Rc<LogEntry>>; KINDS],
     total: u64,
 }
 
 impl EventLog {
-    /// Remembers `event`, forgetting the oldest beyond [`LOG_CAPACITY`].
-    pub fn push(&mut self, event: Event) {
-        if self.entries.len() == LOG_CAPACITY {
-            self.entries.pop_front();
-        }
+    /// Remembers `event`, forgetting the oldest of its kind beyond [`LOG_CAPACITY`]; returns its
+    /// entry.
+    pub fn push(&mut self, event: Event) -> &Rc<LogEntry> {
         let kind = LogKind::of(&event.kind);
-        self.entries.push_back(Rc::new(LogEntry {
+        let entries = &mut self.kinds[kind as usize];
+        if entries.len() == LOG_CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(Rc::new(LogEntry {
             event,
             kind,
             text: OnceCell::new(),
         }));
         self.total += 1;
+        entries.back().expect("just pushed")
     }
 
-    /// The newest entry.
-    pub fn newest(&self) -> Option<&Rc<LogEntry>> {
-        self.entries.back()
+    /// Events remembered now (at most [`LOG_CAPACITY`] per kind).
+    pub fn len(&self) -> usize {
+        self.kinds.iter().map(VecDeque::len).sum()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Events seen in the whole run.
@@ -221,18 +301,26 @@ impl EventLog {
     pub fn rows(&self, sim: &Sim, filter: &LogFilter, limit: usize) -> Vec<LogRow> {
         let needle = filter.text.trim().to_ascii_lowercase();
         let mut rows = Vec::new();
-        for entry in self.entries.iter().rev() {
-            if rows.len() == limit {
-                break;
+        // Newest first over every shown kind: merge the per-kind queues by event id.
+        let mut left: [usize; KINDS] = [0; KINDS];
+        for kind in LogKind::ALL {
+            if filter.shows(kind) {
+                left[kind as usize] = self.kinds[kind as usize].len();
             }
-            if !filter.shows(entry.kind) {
-                continue;
-            }
+        }
+        while rows.len() < limit {
+            let newest = (0..KINDS)
+                .filter(|k| left[*k] > 0)
+                .max_by_key(|k| self.kinds[*k][left[*k] - 1].event.id);
+            let Some(k) = newest else { break };
+            left[k] -= 1;
+            let entry = &self.kinds[k][left[k]];
             let text = entry.text(sim);
             if !needle.is_empty() && !text.to_ascii_lowercase().contains(&needle) {
                 continue;
             }
             let (tp, brokers) = mentions(&entry.event.kind);
+            let (group, consumer) = group_mentions(&entry.event.kind);
             rows.push(LogRow {
                 id: entry.event.id.0,
                 at: entry.event.at,
@@ -240,6 +328,8 @@ impl EventLog {
                 text,
                 tp: tp.map(|tp| (tp, Rc::from(sim.tp_name(tp)))),
                 brokers: brokers.into_iter().map(|b| b.0).collect(),
+                group: group.map(Rc::from),
+                consumer,
                 why: cause_short(&entry.event.cause),
             });
         }
@@ -266,6 +356,10 @@ pub struct LogRow {
     pub tp: Option<(TopicPartition, Rc<str>)>,
     /// The brokers it names.
     pub brokers: Vec<u32>,
+    /// The consumer group it names.
+    pub group: Option<Rc<str>>,
+    /// The consumer it names.
+    pub consumer: Option<u32>,
     /// What caused it.
     pub why: Rc<str>,
 }
@@ -287,16 +381,45 @@ mod tests {
     }
 
     #[test]
-    fn keeps_only_the_last_events() {
-        let (_, mut log) = sim_with_events();
-        let first = log.entries.front().expect("events").event.clone();
-        for i in 0..LOG_CAPACITY as u64 {
-            let mut e = first.clone();
+    fn keeps_only_the_last_events_of_each_kind() {
+        let (sim, mut log) = sim_with_events();
+        let cluster = log.kinds[LogKind::Cluster as usize].len();
+        assert!(cluster > 0);
+        // A flood of one busy kind (records appended) …
+        let template = Event {
+            id: kafka_sim::ids::EventId(0),
+            at: sim.now(),
+            cause: Cause::Timer {
+                node: NodeId::Broker(BrokerId(1)),
+            },
+            kind: EventKind::RecordsAppended {
+                tp: TopicPartition {
+                    topic: kafka_sim::TopicId(0),
+                    partition: 0,
+                },
+                broker: BrokerId(1),
+                base_offset: kafka_sim::Offset(0),
+                count: 1,
+                as_leader: true,
+            },
+        };
+        for i in 0..(3 * LOG_CAPACITY) as u64 {
+            let mut e = template.clone();
             e.id = kafka_sim::ids::EventId(10_000 + i);
             log.push(e);
         }
-        assert_eq!(log.entries.len(), LOG_CAPACITY);
-        assert_eq!(log.entries.front().expect("full").event.id.0, 10_000);
+        let busy = &log.kinds[LogKind::Replication as usize];
+        assert_eq!(busy.len(), LOG_CAPACITY);
+        assert_eq!(
+            busy.front().expect("full").event.id.0,
+            10_000 + 2 * LOG_CAPACITY as u64
+        );
+        // … leaves the other kinds' events in the log, and the log bounded.
+        assert_eq!(log.kinds[LogKind::Cluster as usize].len(), cluster);
+        assert!(log.len() <= LOG_CAPACITY * KINDS);
+        let rows = log.rows(&sim, &LogFilter::default(), usize::MAX);
+        assert!(rows.iter().any(|r| r.kind == LogKind::Cluster));
+        assert!(rows.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     }
 
     #[test]

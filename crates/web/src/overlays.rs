@@ -7,7 +7,7 @@ use crate::shortcuts::SHORTCUTS;
 use crate::store::Overlay;
 
 /// What the core models after Apache Kafka (KRaft, the 3.9/4.0 code base).
-pub const MODELLED: [&str; 10] = [
+pub const MODELLED: [&str; 13] = [
     "murmur2 key partitioning, byte-exact with the Java client; the sticky (KIP-794) and round-robin keyless partitioners",
     "the producer's accumulator, acks 0/1/all, retries, request and delivery timeouts, and the idempotent producer's sequence numbers (with KIP-360's epoch bump after an expired batch)",
     "broker registration, heartbeats and fencing after broker.session.timeout.ms",
@@ -17,11 +17,14 @@ pub const MODELLED: [&str; 10] = [
     "truncation by leader epoch (KIP-101/279)",
     "segment-granular retention by time and size; compaction with tombstones",
     "Kafka's four client assignors, exact to their tie-breaks",
-    "the classic group coordinator's state machine (join, sync, heartbeats, generations, static members) — consumers and their groups are not yet wired into the running cluster",
+    "consumer groups with the classic protocol: the coordinator on the broker leading the group's __consumer_offsets partition, JoinGroup / SyncGroup with the leader member running the assignor, generations, member ids, heartbeats, session.timeout.ms expiry, max.poll.interval.ms, LeaveGroup, static membership, eager and cooperative rebalancing",
+    "consumers fetching from leaders below the high watermark with fetch.max.wait.ms long polls, max.poll.records, auto.offset.reset, a simulated processing time per record, and four commit modes (auto-commit, commitSync or commitAsync after processing, commit before processing)",
+    "committed offsets and group membership written to __consumer_offsets with acks=all, replicated like any other partition and reloaded by a new coordinator; lag as LOG-END-OFFSET − CURRENT-OFFSET",
+    "a ledger of what each group processed: redeliveries (at-least-once duplicates) and skips (at-most-once losses)",
 ];
 
 /// What the core simplifies.
-pub const SIMPLIFIED: [&str; 8] = [
+pub const SIMPLIFIED: [&str; 11] = [
     "One active controller node; the KRaft quorum's own elections are not simulated yet. Committed metadata is pushed to brokers and clients with network latency instead of being fetched from the metadata log, and clients ask the controller (not a broker) for metadata.",
     "Topic configuration changes take effect everywhere at once.",
     "A follower fetches each partition separately (Kafka batches a leader's partitions in one fetch session); fetches are bounded by record count, not bytes.",
@@ -29,14 +32,18 @@ pub const SIMPLIFIED: [&str; 8] = [
     "A restarted broker keeps its high watermark as if checkpointed just before the crash.",
     "Idempotent producers get their producer id from the simulation, not from InitProducerId.",
     "The log cleaner runs on the retention schedule and ignores min.cleanable.dirty.ratio.",
-    "No transactions, no racks, no quotas, no tiered storage, no partition reassignment.",
+    "Group membership is stored as GroupMetadata records in __consumer_offsets and reloaded instantly by a new coordinator (no COORDINATOR_LOAD_IN_PROGRESS); groups are never deleted, offsets never expire, and member ids are counters instead of UUIDs.",
+    "Consumers find their coordinator from their metadata and fetch each partition separately; fetch.min.bytes above 1 behaves like 1.",
+    "A killed broker's clients hear of it at once; a cut link or an isolated broker is only noticed by request.timeout.ms.",
+    "No transactions, no racks, no quotas, no tiered storage, no partition reassignment, no KIP-848 consumer groups.",
 ];
 
 /// What the page itself simplifies.
-pub const PAGE_NOTES: [&str; 3] = [
+pub const PAGE_NOTES: [&str; 4] = [
     "The lanes draw the last 40 records of each partition's leader; older records are still in the simulated log (click a partition for its offsets).",
     "The load generator skips records when one animation frame would have to send more than 400, so a very high speed never freezes the page.",
     "An empty key field sends a record without a key (null), not an empty key.",
+    "The consumer groups panel, the group markers and the inspector read the groups four times a wall second while the clock runs (and after every click); the charts sample them once a simulated second.",
 ];
 
 /// Props of [`Overlays`].
@@ -95,6 +102,7 @@ fn help() -> Html {
                 <li>{ "Send three records with the same key: they land in one partition, in order." }</li>
                 <li>{ "Set acks=1, enable unclean leader election in Configuration, then kill the leader while a follower is slow: the ledger may report a lost acknowledged write, and the alarm names what allowed it." }</li>
                 <li>{ "Slow a follower: after replica.lag.time.max.ms it leaves the ISR and the partition is under-replicated." }</li>
+                <li>{ "Crash a consumer of analytics: its partitions keep their owner until session.timeout.ms passes without heartbeats, then the group rebalances and the lag of those partitions drains. Stop one instead: it sends LeaveGroup and the rebalance starts at once." }</li>
             </ul>
         </>
     }

@@ -74,6 +74,15 @@ pub const TOPIC_NAMES: [&str; 6] = [
     "returns",
 ];
 
+/// The running example's consumer groups, in order, with their consumer counts: the page starts
+/// the first [`StartParams::groups`] of them, each reading every topic.
+pub const GROUPS: [(&str, u32); 4] = [
+    ("analytics", 3),
+    ("email", 2),
+    ("fraud-check", 2),
+    ("search-index", 1),
+];
+
 /// Most brokers the configuration panel and the URL accept (the core allows 64).
 pub const MAX_BROKERS: u32 = 12;
 /// Most partitions per topic the page draws.
@@ -112,6 +121,8 @@ pub struct StartParams {
     pub key_mix: KeyMix,
     /// Simulated seconds per wall second.
     pub speed: f64,
+    /// How many of the example's consumer groups ([`GROUPS`]) start.
+    pub groups: u32,
     /// Whether the clock runs on load.
     pub play: bool,
 }
@@ -134,6 +145,7 @@ impl Default for StartParams {
             rate: 4.0,
             key_mix: KeyMix::Few,
             speed: 0.25,
+            groups: 2,
             play: true,
         }
     }
@@ -175,6 +187,7 @@ impl StartParams {
                 "rate" => p.rate = num.map_or(p.rate, |v| v.clamp(0.0, MAX_RATE)),
                 "keys" => p.key_mix = KeyMix::parse(value).unwrap_or(p.key_mix),
                 "speed" => p.speed = num.map_or(p.speed, |v| v.clamp(MIN_SPEED, MAX_SPEED)),
+                "groups" => p.groups = int(0, GROUPS.len() as u32).unwrap_or(p.groups),
                 "play" => p.play = !matches!(value, "0" | "false"),
                 _ => {}
             }
@@ -201,6 +214,11 @@ impl StartParams {
         // Kafka refuses idempotence without acks=all (ProducerConfig), so a weaker acks turns it off.
         config.producer.enable_idempotence = self.acks == Acks::All;
         config
+    }
+
+    /// The running example's consumer groups: (`group.id`, consumers).
+    pub fn group_specs(&self) -> &'static [(&'static str, u32)] {
+        &GROUPS[..(self.groups as usize).min(GROUPS.len())]
     }
 
     /// The running example's topic names.
@@ -244,8 +262,9 @@ mod tests {
     #[test]
     fn bench_query_asks_for_a_large_cluster() {
         let p = StartParams::from_query(
-            "?brokers=6&topics=3&partitions=12&rate=2000&speed=1&keys=many&seed=9",
+            "?brokers=6&topics=3&partitions=12&rate=2000&speed=1&keys=many&seed=9&groups=3",
         );
+        assert_eq!(p.group_specs().len(), 3);
         assert_eq!((p.brokers, p.topics, p.partitions), (6, 3, 12));
         assert_eq!(p.rate, 2000.0);
         assert_eq!(p.speed, 1.0);
@@ -269,6 +288,11 @@ mod tests {
         assert_eq!(p.acks, Acks::All);
         assert_eq!(p.seed, 1);
         assert!(!p.play);
+        assert_eq!(
+            StartParams::from_query("groups=9").groups,
+            GROUPS.len() as u32
+        );
+        assert!(StartParams::from_query("groups=0").group_specs().is_empty());
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! created (`orders` with 3 partitions and replication factor 3 by default) and their leaders
 //! elected. The load generator (in the store) then sends keyed records into it.
 //!
-//! Two consumer groups read everything: `analytics` (3 consumers) and `email` (2 consumers), see
-//! [`add_consumer_groups`].
+//! Consumer groups read every topic: by default `analytics` (3 consumers) and `email` (2
+//! consumers), two applications each getting every record; `?groups=N` starts 0 to 4 of
+//! [`GROUPS`](crate::page_params::GROUPS). See [`add_consumer_groups`].
 
 use kafka_sim::{Command, Sim, SimTime, TopicConfig};
 
@@ -44,14 +45,19 @@ pub fn build(params: &StartParams) -> Result<Sim, String> {
             })
         })
     })?;
-    add_consumer_groups(&mut sim, &topics)?;
+    add_consumer_groups(&mut sim, &topics, params.group_specs())?;
     Ok(sim)
 }
 
-/// The example's consumer groups, reading every topic: `analytics` (3 consumers) and `email` (2).
-/// The groups panel, the lane markers and the lag chart draw them from `Sim::group_views`.
-pub fn add_consumer_groups(sim: &mut Sim, topics: &[String]) -> Result<(), String> {
-    for (group, consumers) in [("analytics", 3), ("email", 2)] {
+/// The example's consumer groups, reading every topic (by default `analytics` with 3 consumers
+/// and `email` with 2). The groups panel, the lane markers and the lag chart draw them from
+/// `Sim::group_views`.
+pub fn add_consumer_groups(
+    sim: &mut Sim,
+    topics: &[String],
+    groups: &[(&str, u32)],
+) -> Result<(), String> {
+    for &(group, consumers) in groups {
         for _ in 0..consumers {
             sim.apply(Command::AddConsumer {
                 group: group.into(),
@@ -110,10 +116,11 @@ mod tests {
 
     #[test]
     fn bench_cluster_builds() {
-        let p = StartParams::from_query("brokers=6&topics=3&partitions=12");
+        let p = StartParams::from_query("brokers=6&topics=3&partitions=12&groups=3");
         let sim = build(&p).expect("bench cluster builds");
         assert_eq!(sim.catalog().user_topics().count(), 3);
         assert_eq!(sim.broker_ids().len(), 6);
+        assert_eq!(sim.consumer_ids().len(), 7, "3 + 2 + 2 consumers");
     }
 
     #[test]

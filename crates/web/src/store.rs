@@ -17,8 +17,7 @@ use std::rc::Rc;
 
 use kafka_sim::event::Cause;
 use kafka_sim::{
-    Acks, BrokerId, Command, EventKind, Offset, RecordId, Sim, SimTime, TopicPartition,
-    ids::CommandId,
+    BrokerId, Command, EventKind, Offset, RecordId, Sim, SimTime, TopicPartition, ids::CommandId,
 };
 use yew::Reducible;
 
@@ -45,7 +44,7 @@ const SENDS_KEPT: usize = 6;
 const ALARMS_KEPT: usize = 20;
 
 /// What the inspector shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
     /// A record of a partition's (leader's) log.
     Record {
@@ -60,6 +59,10 @@ pub enum Selection {
     Partition(TopicPartition),
     /// A broker.
     Broker(BrokerId),
+    /// A consumer group, by `group.id`.
+    Group(Rc<str>),
+    /// A consumer client (its group's details, with it highlighted).
+    Consumer(u32),
 }
 
 /// A dialog over the page.
@@ -121,6 +124,28 @@ pub enum BrokerFault {
     Unslow,
 }
 
+/// How a consumer's process ended, as its last lifecycle event said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsumerExit {
+    /// Closed gracefully (`ConsumerStopped`: it committed and sent LeaveGroup).
+    Stopped,
+    /// Its process died (`ConsumerCrashed`: no LeaveGroup).
+    Crashed,
+    /// It gave up on a fatal error (`ConsumerFailed`).
+    Failed,
+}
+
+impl ConsumerExit {
+    /// Words for the groups panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsumerExit::Stopped => "stopped",
+            ConsumerExit::Crashed => "crashed",
+            ConsumerExit::Failed => "failed",
+        }
+    }
+}
+
 /// A record the user sent from the producer panel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SentRecord {
@@ -148,8 +173,9 @@ pub struct Run {
     pub alarm_count: u64,
     /// The user's latest sends, newest last.
     pub sends: VecDeque<SentRecord>,
-    /// Producer 0's `acks`, as last set through the page (the core has no view of it).
-    pub producer_acks: Acks,
+    /// How each stopped consumer stopped, by consumer id (from the consumer events), so the
+    /// groups panel can say "crashed" where the core's client state says "stopped".
+    pub consumer_exits: Vec<(u32, ConsumerExit)>,
     /// Simulated milliseconds owed to the next frame (speed × wall time has fractions).
     carry_ms: f64,
     /// The command id of a send whose `RecordSent` event is still to be read.
@@ -175,7 +201,7 @@ impl Run {
             alarms: VecDeque::new(),
             alarm_count: 0,
             sends: VecDeque::new(),
-            producer_acks: params.acks,
+            consumer_exits: Vec::new(),
             carry_ms: 0.0,
             pending_send: None,
         };
@@ -287,15 +313,34 @@ impl Run {
                 });
                 self.pending_send = None;
             }
+            let exit = match &event.kind {
+                EventKind::ConsumerStopped { consumer } => {
+                    Some((consumer.0, Some(ConsumerExit::Stopped)))
+                }
+                EventKind::ConsumerCrashed { consumer } => {
+                    Some((consumer.0, Some(ConsumerExit::Crashed)))
+                }
+                EventKind::ConsumerFailed { consumer, .. } => {
+                    Some((consumer.0, Some(ConsumerExit::Failed)))
+                }
+                EventKind::ConsumerRestarted { consumer } => Some((consumer.0, None)),
+                _ => None,
+            };
+            if let Some((consumer, exit)) = exit {
+                self.consumer_exits.retain(|(c, _)| *c != consumer);
+                if let Some(exit) = exit {
+                    self.consumer_exits.push((consumer, exit));
+                }
+            }
             let alarm = matches!(event.kind, EventKind::InvariantViolated { .. });
-            self.log.push(event);
+            let entry = self.log.push(event);
             if alarm {
+                let entry = entry.clone();
                 self.alarm_count += 1;
                 if self.alarms.len() == ALARMS_KEPT {
                     self.alarms.pop_front();
                 }
-                self.alarms
-                    .push_back(self.log.newest().expect("just pushed").clone());
+                self.alarms.push_back(entry);
             }
         }
         n
@@ -331,6 +376,11 @@ pub struct Store {
     pub log_stamp: u64,
     /// Wall milliseconds since `log_stamp` last moved.
     log_wall_ms: f64,
+    /// Bumped when the consumer groups should be read again (`Sim::group_views`): on every user
+    /// action and every [`GROUPS_REFRESH_MS`] of wall time while playing.
+    pub groups_stamp: u64,
+    /// Wall milliseconds since `groups_stamp` last moved.
+    groups_wall_ms: f64,
     /// Bumped on every action except the animation tick (the page then redraws everything at
     /// once, rather than spreading a busy cluster's lanes over several frames).
     pub actions: u64,
@@ -338,6 +388,9 @@ pub struct Store {
 
 /// How often the event log is redrawn while the clock runs, in wall milliseconds.
 pub const LOG_REFRESH_MS: f64 = 200.0;
+/// How often the consumer groups (panel, lane markers, inspector) are read while the clock runs,
+/// in wall milliseconds.
+pub const GROUPS_REFRESH_MS: f64 = 250.0;
 /// How often when the load generator sends more than [`BUSY_LOG_RATE`] records a second.
 pub const BUSY_LOG_REFRESH_MS: f64 = 1_000.0;
 /// Load-generator rate (records per simulated second) above which the log is busy.
@@ -415,6 +468,8 @@ impl Store {
             notice: None,
             log_stamp: 0,
             log_wall_ms: 0.0,
+            groups_stamp: 0,
+            groups_wall_ms: 0.0,
             actions: 0,
         }
         .with_notice(notice)
@@ -436,7 +491,13 @@ impl Reducible for Store {
                 if !self.playing || !self.run.borrow_mut().tick(wall_ms, self.speed) {
                     return self;
                 }
-                next.log_wall_ms += wall_ms.clamp(0.0, MAX_FRAME_WALL_MS);
+                let wall = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS);
+                next.log_wall_ms += wall;
+                next.groups_wall_ms += wall;
+                if next.groups_wall_ms >= GROUPS_REFRESH_MS {
+                    next.groups_wall_ms = 0.0;
+                    next.groups_stamp += 1;
+                }
                 // A busy log (hundreds of events a second) is unreadable while it runs anyway:
                 // redraw it once a second then, and pause to read it.
                 let busy = self.run.borrow().load.rate() > BUSY_LOG_RATE;
@@ -468,16 +529,9 @@ impl Reducible for Store {
             Action::Apply(commands) => {
                 let mut run = self.run.borrow_mut();
                 for command in commands {
-                    let acks = match command {
-                        Command::SetAcks { producer: 0, acks } => Some(acks),
-                        _ => None,
-                    };
                     if let Err(e) = run.sim.apply(command) {
                         next.notice = Some(Rc::from(e.to_string()));
                         break;
-                    }
-                    if let Some(acks) = acks {
-                        run.producer_acks = acks;
                     }
                 }
                 run.ingest();
@@ -532,6 +586,7 @@ impl Reducible for Store {
         }
         next.version += 1;
         next.log_stamp += 1;
+        next.groups_stamp += 1;
         next.actions += 1;
         Rc::new(next)
     }

@@ -3,12 +3,8 @@
 //! drives it through its buttons and inputs, and reads the DOM by `data-testid`.
 #![cfg(target_arch = "wasm32")]
 
-use std::rc::Rc;
-
-use kafka_playground::groups_panel::{GroupsPanel, GroupsPanelProps};
 use kafka_playground::{App, AppProps, StartParams, VERSION};
-use kafka_sim::view::{GroupMemberView, GroupView, LagRow};
-use kafka_sim::{Acks, BrokerId, ConsumerId, Offset, TopicId, TopicPartition};
+use kafka_sim::Acks;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -331,92 +327,129 @@ async fn acks_1_can_lose_an_acknowledged_write_and_the_alarm_names_it() {
     app.close();
 }
 
+/// The lag table's rows as (PARTITION, CURRENT-OFFSET, LOG-END-OFFSET, LAG, POSITION, CONSUMER).
+fn lag_rows(app: &Mounted, group: &str) -> Vec<Vec<String>> {
+    let rows = app
+        .root
+        .query_selector_all(&format!("[data-testid='lag-table-{group}'] tbody tr"))
+        .expect("selector");
+    (0..rows.length())
+        .filter_map(|i| rows.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .map(|row| {
+            let cells = row.query_selector_all("td").expect("selector");
+            (0..cells.length())
+                .filter_map(|i| cells.item(i))
+                .map(|c| c.text_content().unwrap_or_default())
+                .collect()
+        })
+        .collect()
+}
+
 #[wasm_bindgen_test]
-async fn the_groups_panel_explains_itself_when_empty_and_lights_up_with_groups() {
-    let document = web_sys::window()
-        .expect("window")
-        .document()
-        .expect("document");
-    let root = document.create_element("div").expect("div");
-    document
-        .body()
-        .expect("body")
-        .append_child(&root)
-        .expect("append");
-    let tp = |p| TopicPartition {
-        topic: TopicId(0),
-        partition: p,
+async fn the_lag_table_matches_the_cores_numbers() {
+    // Records flow (the load generator runs whenever the test advances the clock), paused.
+    let params = StartParams {
+        play: false,
+        rate: 20.0,
+        key_mix: kafka_playground::page_params::KeyMix::Many,
+        ..StartParams::default()
     };
-    let names: Vec<(TopicPartition, Rc<str>)> = (0..2)
-        .map(|p| (tp(p), Rc::from(format!("orders-{p}"))))
-        .collect();
-
-    let empty = yew::Renderer::<GroupsPanel>::with_root_and_props(
-        root.clone(),
-        GroupsPanelProps {
-            groups: Rc::new(Vec::new()),
-            tp_names: Rc::new(names.clone()),
-        },
-    )
-    .render();
-    yew::scheduler::flush().await;
-    assert!(
-        root.text_content()
-            .unwrap_or_default()
-            .contains("No consumer groups yet")
+    let app = Mounted::new(params.clone()).await;
+    // The same run, built independently: the simulator is deterministic, so the same seed and
+    // the same clicks give the same cluster. Its numbers come straight from the core.
+    let mut twin = kafka_playground::store::Run::new(&params).expect("the example builds");
+    for _ in 0..7 {
+        app.click("advance-1s").await;
+        twin.advance(1_000);
+    }
+    let sim = &twin.sim;
+    let views = sim.group_views();
+    assert_eq!(
+        views.iter().map(|g| g.group.as_str()).collect::<Vec<_>>(),
+        ["analytics", "email"]
     );
-    empty.destroy();
+    let mut checked = 0;
+    for g in &views {
+        let rows = lag_rows(&app, &g.group);
+        assert_eq!(rows.len(), 3, "one row per partition of orders: {rows:?}");
+        for (row, core) in rows.iter().zip(&g.lag) {
+            // LOG-END-OFFSET as kafka-consumer-groups shows it: the leader's high watermark.
+            let v = sim.partition_view(core.tp).expect("partition");
+            let leader = v.leader.expect("led");
+            let hw = v.replica(leader).expect("leader replica").high_watermark.0;
+            let committed = core.committed.expect("the group committed within 7 s").0;
+            assert!(hw > 0, "records arrived in {}", sim.tp_name(core.tp));
+            let expected = vec![
+                sim.tp_name(core.tp),
+                committed.to_string(),
+                hw.to_string(),
+                (hw - committed).to_string(),
+                core.position.map_or("-".into(), |p| p.0.to_string()),
+                core.owner
+                    .map_or("-".into(), |c| format!("consumer {}", c.0)),
+            ];
+            assert_eq!(*row, expected, "group {}", g.group);
+            checked += 1;
+        }
+        // Group state, generation and coordinator, and the ledger's counts.
+        let meta = app.text(&format!("group-meta-{}", g.group));
+        assert!(
+            meta.contains(&format!("generation {}", g.generation))
+                && meta.contains(&format!(
+                    "coordinator broker {}",
+                    g.coordinator.expect("a coordinator")
+                )),
+            "{meta}"
+        );
+        assert_eq!(app.text(&format!("group-state-{}", g.group)), g.state);
+        let counts = sim.ledger().consumption_counts(&g.group);
+        assert!(counts.processed > 0);
+        assert!(
+            app.text(&format!("group-counts-{}", g.group))
+                .contains(&format!("processed{}", counts.processed))
+        );
+        // Each member with the partitions the core says it owns.
+        for m in &g.members {
+            let parts: Vec<String> = m.assigned.iter().map(|tp| sim.tp_name(*tp)).collect();
+            let shown = app.text(&format!("member-partitions-{}", m.consumer.0));
+            let expected = if parts.is_empty() {
+                "no partitions".to_string()
+            } else {
+                parts.join(", ")
+            };
+            assert_eq!(shown, expected);
+        }
+    }
+    assert_eq!(checked, 6);
+    app.close();
+}
 
-    let group = GroupView {
-        group: "analytics".into(),
-        state: "Stable".into(),
-        generation: 3,
-        assignor: Some("range".into()),
-        coordinator: Some(BrokerId(2)),
-        members: vec![GroupMemberView {
-            consumer: ConsumerId(0),
-            member_id: "consumer-0-1".into(),
-            alive: true,
-            client_state: "stable".into(),
-            generation: 1,
-            assigned: vec![tp(0), tp(1)],
-        }],
-        lag: vec![LagRow {
-            tp: tp(1),
-            committed: Some(Offset(7)),
-            log_end_offset: Offset(10),
-            lag: Some(3),
-            position: Some(Offset(8)),
-            owner: Some(ConsumerId(0)),
-        }],
-    };
-    let full = yew::Renderer::<GroupsPanel>::with_root_and_props(
-        root.clone(),
-        GroupsPanelProps {
-            groups: Rc::new(vec![group]),
-            tp_names: Rc::new(names),
-        },
-    )
-    .render();
-    yew::scheduler::flush().await;
-    let text = root.text_content().unwrap_or_default();
-    assert!(!text.contains("No consumer groups yet"));
+#[wasm_bindgen_test]
+async fn group_controls_crash_restart_and_add_with_user_text_rendered_as_text() {
+    let app = Mounted::new(still(StartParams::default())).await;
+    for _ in 0..3 {
+        app.click("advance-1s").await;
+    }
+    app.click("crash-consumer-0").await;
+    assert_eq!(app.text("member-state-0"), "crashed");
+    assert!(app.by_testid("restart-consumer-0").is_connected());
+    app.click("restart-consumer-0").await;
+    assert_ne!(app.text("member-state-0"), "crashed");
+    app.click("stop-consumer-4").await;
+    app.click("advance-1s").await;
+    assert_eq!(app.text("member-state-4"), "stopped");
+
+    // A new group whose name is markup: shown as text, never parsed.
+    let name = "<img src=x onerror=alert(1)>";
+    app.type_into("new-group-name", name).await;
+    app.click("new-group-add").await;
+    app.click("advance-1s").await;
+    let card = app.by_testid(&format!("group-{name}"));
+    assert!(card.text_content().unwrap_or_default().contains(name));
     assert!(
-        text.contains("state Stable · generation 3 · assignor range · coordinator broker 2"),
-        "{text}"
+        app.find("img").is_none(),
+        "no element was made from the name"
     );
-    assert!(text.contains("orders-0, orders-1"), "{text}");
-    let row = root
-        .query_selector("[data-testid='lag-row-analytics-orders-1']")
-        .expect("selector")
-        .expect("a lag row for orders-1")
-        .text_content()
-        .unwrap_or_default();
-    // PARTITION, CURRENT-OFFSET, LOG-END-OFFSET, LAG, POSITION, CONSUMER.
-    let cells: Vec<String> = ["orders-1", "7", "10", "3", "8", "0"]
-        .map(String::from)
-        .to_vec();
-    assert_eq!(row, cells.concat());
-    full.destroy();
-    root.remove();
+    app.close();
 }

@@ -6,7 +6,10 @@ use std::rc::Rc;
 use kafka_sim::ledger::Outcome;
 use kafka_sim::{BrokerId, NodeId, Offset, RecordId, Sim, TopicPartition};
 
-use super::{LANE_WINDOW, key_text, partition_views, replica_state, value_text};
+use super::{
+    GroupCard, GroupsView, LANE_WINDOW, consumer_config_rows, key_text, partition_views,
+    replica_state, value_text,
+};
 use crate::store::Selection;
 
 /// The inspector: a title and label/value rows. Values may hold user text; render them as text.
@@ -23,10 +26,59 @@ fn brokers_text(b: &[BrokerId]) -> String {
     format!("[{}]", ids.join(", "))
 }
 
-/// The inspector's content for `selection`, if it still exists.
-pub fn inspector(sim: &Sim, selection: Selection) -> Option<InspectorView> {
+/// The inspector's content for `selection`, if it still exists. Groups and consumers are read
+/// from `groups` (refreshed a few times a second), not from the core every frame.
+pub fn inspector(sim: &Sim, selection: &Selection, groups: &GroupsView) -> Option<InspectorView> {
     let row = |label: &'static str, value: String| (label, Rc::<str>::from(value));
-    match selection {
+    match *selection {
+        Selection::Group(ref group) => {
+            let card = groups.card(group)?;
+            let mut rows = group_rows(card);
+            if let Some(m) = card.members.first() {
+                rows.extend(consumer_config_rows(sim, m.consumer));
+            }
+            Some(InspectorView {
+                title: format!("group {}", card.group).into(),
+                rows,
+            })
+        }
+        Selection::Consumer(consumer) => {
+            let (card, m) = groups.member(consumer)?;
+            let mut rows = vec![
+                row("group", card.group.to_string()),
+                row(
+                    "member id",
+                    if m.member_id.is_empty() {
+                        "none yet (not joined)".into()
+                    } else {
+                        m.member_id.to_string()
+                    },
+                ),
+                row(
+                    "process",
+                    if m.alive { "running" } else { m.status() }.into(),
+                ),
+                row("client state", m.status().into()),
+                row("generation", m.generation.to_string()),
+                row("owns", partitions_text(&m.partitions)),
+            ];
+            for l in card.lag.iter().filter(|l| l.owner == Some(consumer)) {
+                rows.push(row(
+                    "position",
+                    format!(
+                        "{}: next offset {}, committed {}",
+                        l.name,
+                        opt(l.position),
+                        opt(l.committed)
+                    ),
+                ));
+            }
+            rows.extend(consumer_config_rows(sim, consumer));
+            Some(InspectorView {
+                title: format!("consumer {consumer}").into(),
+                rows,
+            })
+        }
         Selection::Record { tp, offset, record } => record_rows(sim, tp, offset, record),
         Selection::Partition(tp) => {
             let v = sim.partition_view_tail(tp, 0)?;
@@ -114,6 +166,62 @@ pub fn inspector(sim: &Sim, selection: Selection) -> Option<InspectorView> {
             })
         }
     }
+}
+
+fn opt(v: Option<u64>) -> String {
+    v.map_or("-".into(), |v| v.to_string())
+}
+
+fn partitions_text(p: &[Rc<str>]) -> String {
+    if p.is_empty() {
+        "no partitions".into()
+    } else {
+        p.iter().map(|n| n.as_ref()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A group's rows: its state as its coordinator sees it, its members and what it consumed.
+fn group_rows(g: &GroupCard) -> Vec<(&'static str, Rc<str>)> {
+    let row = |label: &'static str, value: String| (label, Rc::<str>::from(value));
+    let mut rows = vec![
+        row("state", g.state.to_string()),
+        row("generation", g.generation.to_string()),
+        row(
+            "assignor",
+            g.assignor.as_deref().unwrap_or("none chosen yet").into(),
+        ),
+        row(
+            "coordinator",
+            g.coordinator.map_or(
+                "none (its __consumer_offsets partition has no leader)".into(),
+                |b| format!("broker {b} (leads the group's __consumer_offsets partition)"),
+            ),
+        ),
+        row(
+            "topics",
+            g.topics
+                .iter()
+                .map(|t| t.as_ref())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        row("total lag", format!("{} records", g.total_lag)),
+        row("processed", g.counts.processed.to_string()),
+        row("redelivered", g.counts.redelivered.to_string()),
+        row("skipped", g.counts.skipped.to_string()),
+    ];
+    for m in &g.members {
+        rows.push(row(
+            "member",
+            format!(
+                "{}: {}, {}",
+                m.label(),
+                m.status(),
+                partitions_text(&m.partitions)
+            ),
+        ));
+    }
+    rows
 }
 
 fn record_rows(
@@ -224,17 +332,18 @@ mod tests {
         let (v, cell) = views
             .iter()
             .find_map(|v| {
-                let l = lane(&sim, v, &[]);
+                let l = lane(&sim, v, &GroupsView::default(), None);
                 l.cells.first().cloned().map(|c| (v.tp, c))
             })
             .expect("the record is in some lane");
         let view = inspector(
             &sim,
-            Selection::Record {
+            &Selection::Record {
                 tp: v,
                 offset: Offset(cell.offset),
                 record: RecordId(cell.record),
             },
+            &GroupsView::default(),
         )
         .expect("record exists");
         let get = |l: &str| {

@@ -3,12 +3,17 @@
 //! views, the ledger and the events; nothing is re-derived from Kafka's rules.
 //!
 //! This file: lanes and the cluster. [`producer`]: the producer panel and the user's sends.
-//! [`ledger`]: alarms. [`inspector`]: the details of a record, partition or broker.
+//! [`ledger`]: alarms. [`inspector`]: the details of a record, partition, broker, group or
+//! consumer. [`groups`]: the consumer groups (panel, lane markers).
 
+mod groups;
 mod inspector;
 mod ledger;
 mod producer;
 
+pub use groups::{
+    GROUP_COLOURS, GroupCard, GroupsView, LagLine, MemberRow, consumer_config_rows, groups,
+};
 pub use inspector::{InspectorView, inspector};
 pub use ledger::{AlarmRow, alarms, allowed_by_label};
 pub use producer::{ProducerView, SendRow, SendStatus, producer, sends};
@@ -16,7 +21,7 @@ pub use producer::{ProducerView, SendRow, SendStatus, producer, sends};
 use std::rc::Rc;
 
 use kafka_sim::ledger::Value;
-use kafka_sim::view::{GroupView, PartitionView, ReplicaRole};
+use kafka_sim::view::{PartitionView, ReplicaRole, ReplicaView};
 use kafka_sim::{BrokerId, NodeId, Sim, TopicPartition};
 
 /// Records drawn per lane.
@@ -106,6 +111,8 @@ pub struct CellView {
 pub struct GroupMark {
     /// The `group.id`.
     pub group: Rc<str>,
+    /// Its palette index.
+    pub colour: u8,
     /// Its committed offset.
     pub committed: Option<u64>,
     /// Its consumer's position.
@@ -168,21 +175,87 @@ pub fn partition_views(sim: &Sim, window: usize) -> Vec<PartitionView> {
         .collect()
 }
 
-/// The lane of one partition.
-pub fn lane(sim: &Sim, v: &PartitionView, groups: &[GroupView]) -> LaneView {
-    let shown = v.leader.and_then(|l| v.replica(l)).or_else(|| {
+/// The replica whose log a lane shows: the leader's, else the longest surviving replica's.
+fn shown_replica(v: &PartitionView) -> Option<&ReplicaView> {
+    v.leader.and_then(|l| v.replica(l)).or_else(|| {
         v.replicas
             .iter()
             .filter(|r| r.role != ReplicaRole::Offline)
             .max_by_key(|r| r.log_end_offset)
-    });
+    })
+}
+
+/// Whether `lane` still draws partition `v` (a view without records is enough): same leader,
+/// epoch, ISR, shown log offsets and replica progress. Records only change when those do.
+pub fn lane_is_current(lane: &LaneView, v: &PartitionView) -> bool {
+    let shown = shown_replica(v);
+    lane.tp == v.tp
+        && lane.leader == v.leader.map(|b| b.0)
+        && lane.leader_epoch == v.leader_epoch.0
+        && lane.shown_broker == shown.map(|r| r.broker.0)
+        && shown.is_none_or(|r| {
+            lane.log_start_offset == r.log_start_offset.0
+                && lane.high_watermark == r.high_watermark.0
+                && lane.log_end_offset == r.log_end_offset.0
+        })
+        && lane.isr.len() == v.isr.len()
+        && lane.isr.iter().zip(&v.isr).all(|(a, b)| *a == b.0)
+        && lane.replicas.len() == v.assignment.len()
+        && lane.replicas.iter().zip(&v.assignment).all(|(m, b)| {
+            m.broker == b.0
+                && m.state == replica_state(v, *b)
+                && m.log_end_offset == v.replica(*b).map_or(0, |r| r.log_end_offset.0)
+        })
+}
+
+/// The groups' committed offsets and positions on partition `tp`.
+pub fn group_marks(tp: TopicPartition, groups: &GroupsView) -> Vec<GroupMark> {
+    groups
+        .groups
+        .iter()
+        .filter_map(|g| {
+            let row = g.row(tp)?;
+            Some(GroupMark {
+                group: g.group.clone(),
+                colour: g.colour,
+                committed: row.committed,
+                position: row.position,
+            })
+        })
+        .collect()
+}
+
+/// The lane of one partition (`v` with its last records). Cells, names and keys of `previous`
+/// (the same partition's last lane) are reused where the record is the same.
+pub fn lane(
+    sim: &Sim,
+    v: &PartitionView,
+    groups: &GroupsView,
+    previous: Option<&LaneView>,
+) -> LaneView {
+    let previous = previous.filter(|p| p.tp == v.tp);
+    let shown = shown_replica(v);
     let ledger = sim.ledger();
     let (cells, lso, hw, leo) = match shown {
         Some(r) => {
+            let old = previous.map_or(&[][..], |p| &p.cells[..]);
+            let mut at = 0;
             let cells = r
                 .records
                 .iter()
                 .map(|(offset, epoch, record)| {
+                    while at < old.len() && old[at].offset < offset.0 {
+                        at += 1;
+                    }
+                    let committed = *offset < r.high_watermark;
+                    if let Some(c) = old.get(at).filter(|c| {
+                        c.offset == offset.0 && c.record == record.0 && c.leader_epoch == epoch.0
+                    }) {
+                        return CellView {
+                            committed,
+                            ..c.clone()
+                        };
+                    }
                     let key = ledger.get(*record).and_then(|l| l.key);
                     CellView {
                         offset: offset.0,
@@ -190,7 +263,7 @@ pub fn lane(sim: &Sim, v: &PartitionView, groups: &[GroupView]) -> LaneView {
                         record: record.0,
                         colour: colour_of(key),
                         key: key_text(sim, key),
-                        committed: *offset < r.high_watermark,
+                        committed,
                     }
                 })
                 .collect();
@@ -203,25 +276,18 @@ pub fn lane(sim: &Sim, v: &PartitionView, groups: &[GroupView]) -> LaneView {
         }
         None => (Vec::new(), 0, 0, 0),
     };
-    let group_marks = groups
-        .iter()
-        .filter_map(|g| {
-            let row = g.lag.iter().find(|row| row.tp == v.tp)?;
-            Some(GroupMark {
-                group: g.group.as_str().into(),
-                committed: row.committed.map(|o| o.0),
-                position: row.position.map(|o| o.0),
-            })
-        })
-        .collect();
     LaneView {
         tp: v.tp,
-        name: sim.tp_name(v.tp).into(),
-        topic: sim
-            .catalog()
-            .get(v.tp.topic)
-            .map_or("", |t| t.name.as_str())
-            .into(),
+        name: previous.map_or_else(|| sim.tp_name(v.tp).into(), |p| p.name.clone()),
+        topic: previous.map_or_else(
+            || {
+                sim.catalog()
+                    .get(v.tp.topic)
+                    .map_or("", |t| t.name.as_str())
+                    .into()
+            },
+            |p| p.topic.clone(),
+        ),
         leader: v.leader.map(|b| b.0),
         leader_epoch: v.leader_epoch.0,
         isr: v.isr.iter().map(|b| b.0).collect(),
@@ -239,7 +305,7 @@ pub fn lane(sim: &Sim, v: &PartitionView, groups: &[GroupView]) -> LaneView {
             })
             .collect(),
         cells,
-        groups: group_marks,
+        groups: group_marks(v.tp, groups),
     }
 }
 
@@ -381,7 +447,7 @@ mod tests {
         }
         sim.advance_ms(2_000);
         let views = partition_views(&sim, LANE_WINDOW);
-        let lane = lane(&sim, &views[0], &[]);
+        let lane = lane(&sim, &views[0], &GroupsView::default(), None);
         assert_eq!(&*lane.name, "orders-0");
         assert_eq!(lane.shown_broker, lane.leader);
         let offsets: Vec<u64> = lane.cells.iter().map(|c| c.offset).collect();
@@ -394,7 +460,7 @@ mod tests {
     }
 
     fn lane_len(sim: &Sim, v: &PartitionView) -> usize {
-        lane(sim, v, &[]).cells.len()
+        lane(sim, v, &GroupsView::default(), None).cells.len()
     }
 
     #[test]

@@ -100,7 +100,9 @@ pub struct ProducerView {
 pub fn producer(run: &Run) -> ProducerView {
     let sim = &run.sim;
     ProducerView {
-        acks: run.producer_acks,
+        acks: sim
+            .producer_config(kafka_sim::ProducerId(0))
+            .map_or(sim.config().producer.acks, |c| c.acks),
         keyless_partitioner: match sim.config().producer.keyless_partitioner {
             kafka_sim::KeylessPartitioner::Sticky => "sticky (KIP-794)",
             kafka_sim::KeylessPartitioner::RoundRobin => "round-robin",

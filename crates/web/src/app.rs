@@ -72,8 +72,13 @@ struct ViewCache {
     log_stamp: u64,
     frame: u64,
     lanes: Vec<Rc<LaneView>>,
+    /// The groups generation each lane's markers were made from.
+    lane_marks: Vec<u64>,
+    /// Bumped whenever the groups change.
+    groups_gen: u64,
     groups: Rc<GroupsView>,
     legend: Rc<Vec<(Rc<str>, u8)>>,
+    counts: LedgerCounts,
     cluster_key: Vec<u64>,
     cluster: Option<Rc<ClusterView>>,
     producer: Option<Rc<ProducerView>>,
@@ -131,9 +136,10 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     }
     let acted = cache.actions != store.actions;
     let logged = cache.log_stamp != store.log_stamp;
-    // The consumer groups: read from the core a few times a second.
+    // The consumer groups and the ledger's counts: read from the core a few times a second.
     let mut groups_changed = false;
     if cache.groups_stamp != store.groups_stamp {
+        cache.counts = sim.ledger().counts();
         let views = sim.group_views();
         let fresh = view_model::groups(sim, &views, &run.consumer_exits, &cache.groups);
         if fresh != *cache.groups {
@@ -146,6 +152,7 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
                 cache.legend = Rc::new(legend);
             }
             cache.groups = Rc::new(fresh);
+            cache.groups_gen += 1;
             groups_changed = true;
         }
     }
@@ -154,28 +161,33 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let calm = run.load.rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
     let full = calm || acted || cache.lanes.len() != partitions.len();
     let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
-    let with_marks = |c: &Rc<LaneView>| -> Rc<LaneView> {
-        if !groups_changed {
-            return c.clone();
-        }
-        let marks = view_model::group_marks(c.tp, &groups);
-        if marks == c.groups {
-            c.clone()
-        } else {
-            Rc::new(LaneView {
-                groups: marks,
-                ..(**c).clone()
-            })
-        }
-    };
+    let generation = cache.groups_gen;
+    let mut marks_of = std::mem::take(&mut cache.lane_marks);
+    marks_of.resize(partitions.len(), u64::MAX);
+    // A busy cluster refreshes a few lanes per frame, records and group markers alike; the other
+    // lanes keep last frame's view.
     let lanes: Vec<Rc<LaneView>> = partitions
         .iter()
         .enumerate()
         .map(|(i, v)| {
             let cached = cache.lanes.get(i).filter(|c| c.tp == v.tp);
-            match cached {
-                Some(c) if view_model::lane_is_current(c, v) => with_marks(c),
-                Some(c) if !full && i as u64 % turns != cache.frame % turns => with_marks(c),
+            let turn = full || i as u64 % turns == cache.frame % turns;
+            let lane = match cached {
+                Some(c) if !turn => return c.clone(),
+                Some(c) if view_model::lane_is_current(c, v) => {
+                    if marks_of[i] == generation {
+                        return c.clone();
+                    }
+                    let marks = view_model::group_marks(c.tp, &groups);
+                    if marks == c.groups {
+                        c.clone()
+                    } else {
+                        Rc::new(LaneView {
+                            groups: marks,
+                            ..(**c).clone()
+                        })
+                    }
+                }
                 _ => {
                     let windowed = sim.partition_view_tail(v.tp, LANE_WINDOW);
                     Rc::new(view_model::lane(
@@ -185,10 +197,13 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
                         cached.map(|c| &**c),
                     ))
                 }
-            }
+            };
+            marks_of[i] = generation;
+            lane
         })
         .collect();
     cache.lanes.clone_from(&lanes);
+    cache.lane_marks = marks_of;
     cache.frame += 1;
 
     let mut key = std::mem::take(&mut cache.cluster_key);
@@ -237,7 +252,7 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         lanes: Rc::new(lanes),
         producer,
         log_total: run.log.total(),
-        counts: sim.ledger().counts(),
+        counts: cache.counts,
         alarm_count: run.alarm_count,
         alarms,
         inspector,

@@ -10,12 +10,12 @@
 
 use std::rc::Rc;
 
-use kafka_sim::{Offset, RecordId};
+use kafka_sim::{Offset, RecordId, TopicPartition};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::store::Selection;
-use crate::view_model::{KEY_COLOURS, LANE_WINDOW, LaneView};
+use crate::view_model::{CellView, KEY_COLOURS, LANE_WINDOW, LaneView};
 
 /// The class attribute of a cell by key colour (the last: no key), committed or not. Static
 /// strings: a busy page draws hundreds of cells a frame, and `classes!` would build a set for each.
@@ -75,13 +75,13 @@ pub fn Lanes(props: &LanesProps) -> Html {
             </p>
             if !props.legend.is_empty() {
                 <p class="panel-hint group-legend" data-testid="group-legend">
-                    { "Consumer groups, one row each under a lane: " }
+                    { "Consumer groups " }
                     { for props.legend.iter().map(|(g, c)| html! {
                         <span key={g.to_string()} class={classes!("gmark-sample", GROUP_CLASSES[usize::from(*c) % GROUP_CLASSES.len()])}>{ g.to_string() }</span>
                     }) }
-                    { " — the flag ends at the group's committed offset (CURRENT-OFFSET); " }
+                    { "read these topics, each group getting every record. Under each lane, a group's flag ends at its committed offset (CURRENT-OFFSET) and " }
                     <span class="gmark-sample position">{ "▶" }</span>
-                    { " starts at the position of the consumer that owns the partition (the next offset it fetches)." }
+                    { " starts at the position of the consumer that owns the partition (the next offset it fetches). Click a flag for the group." }
                 </p>
             }
             { for topics.into_iter().map(|(topic, lanes)| {
@@ -139,15 +139,6 @@ pub fn Lane(props: &LaneProps) -> Html {
         let onselect = props.onselect.clone();
         Callback::from(move |_: MouseEvent| onselect.emit(Selection::Partition(tp)))
     };
-    // One handler for all cells (event delegation): the clicked cell carries its offset.
-    let oncell = {
-        let (onselect, lane) = (props.onselect.clone(), props.lane.clone());
-        Callback::from(move |e: MouseEvent| {
-            if let Some(selection) = cell_selection(&lane, e.target()) {
-                onselect.emit(selection);
-            }
-        })
-    };
     // One handler for the group markers: the clicked row carries its group's index.
     let ongroup = {
         let (onselect, lane) = (props.onselect.clone(), props.lane.clone());
@@ -180,7 +171,6 @@ pub fn Lane(props: &LaneProps) -> Html {
         (None, None) => Some("offline: no replica available".to_string()),
         _ => None,
     };
-    let last = lane.cells.len().saturating_sub(1);
     let selected_offset = props.selected.flatten();
     let marker = |class: &'static str, label: &'static str, offset: u64, title: String| {
         html! {
@@ -203,23 +193,8 @@ pub fn Lane(props: &LaneProps) -> Html {
                 if lane.cells.is_empty() {
                     <span class="empty-log">{ "empty log" }</span>
                 }
-                <div class="cells" role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
-                     aria-label={format!("records of {}", lane.name)}>
-                    { for lane.cells.iter().enumerate().map(|(i, c)| {
-                        let key_label = c.key.as_deref().map_or("no key", |k| k);
-                        let state = if c.committed { "committed" } else { "not committed yet" };
-                        html! {
-                            <button key={c.offset} role="listitem"
-                                class={cell_class(c.colour, c.committed, selected_offset == Some(c.offset))}
-                                tabindex={if i == last { "0" } else { "-1" }}
-                                data-offset={c.offset.to_string()}
-                                data-key={c.key.clone().map(AttrValue::from)}
-                                aria-label={format!("offset {}, key {key_label}, {state}", c.offset)}>
-                                { c.offset }
-                            </button>
-                        }
-                    }) }
-                </div>
+                <LaneCells tp={tp} name={lane.name.clone()} cells={lane.cells.clone()} selected={selected_offset}
+                           onselect={props.onselect.clone()} />
                 <div class="markers">
                     // The log's first offset is drawn when the window reaches back to it, labelled
                     // when the HW label is far enough not to collide.
@@ -262,7 +237,7 @@ pub fn Lane(props: &LaneProps) -> Html {
                                     if g.committed.is_none() && g.position.is_none() {
                                         <span class={classes!("gmark", "none", colour)} style={format!("--from-right:0;--i:{i}")}
                                               title={format!("group {}: no committed offset and no owner yet", g.group)}>
-                                            { format!("{} …", g.group) }
+                                            { format!("{}: no offset yet", g.group) }
                                         </span>
                                     }
                                 </span>
@@ -275,14 +250,68 @@ pub fn Lane(props: &LaneProps) -> Html {
     }
 }
 
+/// Props of [`LaneCells`].
+#[derive(Properties, PartialEq)]
+pub struct LaneCellsProps {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// `orders-0`.
+    pub name: Rc<str>,
+    /// The records drawn (an unchanged `Rc` skips the render).
+    pub cells: Rc<Vec<CellView>>,
+    /// The selected record's offset.
+    pub selected: Option<u64>,
+    /// Inspect a record.
+    pub onselect: Callback<Selection>,
+}
+
+/// The record cells of a lane: their own component, so a lane whose markers moved but whose
+/// records did not (a consumer group's offsets, a replica's progress) does not redraw them.
+#[component]
+pub fn LaneCells(props: &LaneCellsProps) -> Html {
+    // One handler for all cells (event delegation): the clicked cell carries its offset.
+    let oncell = {
+        let (onselect, cells, tp) = (props.onselect.clone(), props.cells.clone(), props.tp);
+        Callback::from(move |e: MouseEvent| {
+            if let Some(selection) = cell_selection(tp, &cells, e.target()) {
+                onselect.emit(selection);
+            }
+        })
+    };
+    let last = props.cells.len().saturating_sub(1);
+    html! {
+        <div class="cells" role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
+             aria-label={format!("records of {}", props.name)}>
+            { for props.cells.iter().enumerate().map(|(i, c)| {
+                let key_label = c.key.as_deref().map_or("no key", |k| k);
+                let state = if c.committed { "committed" } else { "not committed yet" };
+                html! {
+                    <button key={c.offset} role="listitem"
+                        class={cell_class(c.colour, c.committed, props.selected == Some(c.offset))}
+                        tabindex={if i == last { "0" } else { "-1" }}
+                        data-offset={c.offset.to_string()}
+                        data-key={c.key.clone().map(AttrValue::from)}
+                        aria-label={format!("offset {}, key {key_label}, {state}", c.offset)}>
+                        { c.offset }
+                    </button>
+                }
+            }) }
+        </div>
+    }
+}
+
 /// The record a click landed on, found by the cell's `data-offset`.
-fn cell_selection(lane: &LaneView, target: Option<web_sys::EventTarget>) -> Option<Selection> {
+fn cell_selection(
+    tp: TopicPartition,
+    cells: &[CellView],
+    target: Option<web_sys::EventTarget>,
+) -> Option<Selection> {
     let element = target?.dyn_into::<web_sys::Element>().ok()?;
     let cell = element.closest("[data-offset]").ok()??;
     let offset: u64 = cell.get_attribute("data-offset")?.parse().ok()?;
-    let record = lane.cells.iter().find(|c| c.offset == offset)?.record;
+    let record = cells.iter().find(|c| c.offset == offset)?.record;
     Some(Selection::Record {
-        tp: lane.tp,
+        tp,
         offset: Offset(offset),
         record: RecordId(record),
     })

@@ -5,7 +5,8 @@
 // 1. Payload: wasm + js + css of dist/, raw and gzip -9.
 // 2. First render: the app's `kafka-playground-first-render` mark on the default page, median of 5
 //    fresh loads.
-// 3. Frame time under load: 6 brokers, 3 topics x 12 partitions RF 3, the load generator at
+// 3. Frame time under load: 6 brokers, 3 topics x 12 partitions RF 3, 3 consumer groups (7
+//    consumers reading every topic), the load generator at
 //    2,000 records per simulated second, played at 1x for BENCH_SECONDS (default 60) wall seconds.
 //    A requestAnimationFrame callback registered after the app's reads, every frame:
 //      script  = time from the frame's start to the end of the app's rAF work (sim + Yew render),
@@ -22,7 +23,7 @@ import { serveDirectory } from '../support/static_server.mjs';
 import { launch, DIST } from '../support/browser.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const QUERY = process.env.BENCH_QUERY ?? '?brokers=6&topics=3&partitions=12&rf=3&rate=2000&speed=1&keys=many';
+const QUERY = process.env.BENCH_QUERY ?? '?brokers=6&topics=3&partitions=12&rf=3&rate=2000&speed=1&keys=many&groups=3';
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -48,6 +48,23 @@ export class PlaygroundPage {
     await this.byTestId('send-button').click();
   }
 
+  /** The simulated clock in milliseconds (the controls show `t = 12.345s`). */
+  async clockMs() {
+    const text = await this.byTestId('clock').textContent();
+    const [, s, ms] = text.match(/(\d+)\.(\d{3})s/);
+    return Number(s) * 1000 + Number(ms);
+  }
+
+  /** The partitions a consumer owns as the groups panel lists them ('no partitions' if none). */
+  async memberPartitions(consumer) {
+    return (await this.byTestId(`member-partitions-${consumer}`).textContent()).trim();
+  }
+
+  /** The CONSUMER column of a group's lag row for a partition ('-' when no live member owns it). */
+  async lagOwner(group, partition) {
+    return (await this.byTestId(`lag-row-${group}-${partition}`).locator('td').last().textContent()).trim();
+  }
+
   async killBroker(id) {
     await this.byTestId(`kill-broker-${id}`).click();
   }

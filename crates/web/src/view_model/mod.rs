@@ -144,8 +144,9 @@ pub struct LaneView {
     pub log_end_offset: u64,
     /// Each assigned replica.
     pub replicas: Vec<ReplicaMark>,
-    /// The last records of the shown log.
-    pub cells: Vec<CellView>,
+    /// The last records of the shown log (shared with the previous lane when unchanged, so the
+    /// cells' component skips its render).
+    pub cells: Rc<Vec<CellView>>,
     /// Consumer groups reading it.
     pub groups: Vec<GroupMark>,
 }
@@ -240,7 +241,7 @@ pub fn lane(
         Some(r) => {
             let old = previous.map_or(&[][..], |p| &p.cells[..]);
             let mut at = 0;
-            let cells = r
+            let cells: Vec<CellView> = r
                 .records
                 .iter()
                 .map(|(offset, epoch, record)| {
@@ -267,6 +268,10 @@ pub fn lane(
                     }
                 })
                 .collect();
+            let cells = match previous {
+                Some(p) if *p.cells == cells => p.cells.clone(),
+                _ => Rc::new(cells),
+            };
             (
                 cells,
                 r.log_start_offset.0,
@@ -274,7 +279,7 @@ pub fn lane(
                 r.log_end_offset.0,
             )
         }
-        None => (Vec::new(), 0, 0, 0),
+        None => (Rc::new(Vec::new()), 0, 0, 0),
     };
     LaneView {
         tp: v.tp,

@@ -179,4 +179,46 @@ mod tests {
         );
         assert_eq!(series.samples().len(), 6);
     }
+
+    #[test]
+    fn consume_throughput_is_the_ledgers_processed_count_per_second() {
+        let mut sim = crate::running_example::build(&StartParams::default()).expect("example");
+        let mut series = ChartSeries::new(&sim);
+        let mut processed_before = sim.ledger().consumption_counts("analytics").processed;
+        for i in 0..12 {
+            sim.apply(Command::Produce {
+                producer: 0,
+                topic: "orders".into(),
+                key: Some(format!("k{i}")),
+                value: Some("v".into()),
+                partition: None,
+            })
+            .expect("produce is valid");
+            sim.advance_to(series.next_at());
+            series.sample(&sim);
+            let processed = sim.ledger().consumption_counts("analytics").processed;
+            let s = series.samples().back().expect("a sample");
+            let g = s
+                .groups
+                .iter()
+                .find(|g| &*g.group == "analytics")
+                .expect("analytics is sampled");
+            assert_eq!(g.consumed, processed - processed_before, "second {i}");
+            processed_before = processed;
+            let lag: u64 = sim
+                .group_views()
+                .iter()
+                .find(|v| v.group == "analytics")
+                .map(|v| v.lag.iter().filter_map(|r| r.lag).sum())
+                .expect("view");
+            assert_eq!(g.lag, lag);
+        }
+        let total: u64 = series
+            .samples()
+            .iter()
+            .flat_map(|s| s.groups.iter().filter(|g| &*g.group == "analytics"))
+            .map(|g| g.consumed)
+            .sum();
+        assert_eq!(total, 12, "analytics processed every record once");
+    }
 }

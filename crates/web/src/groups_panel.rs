@@ -175,6 +175,7 @@ pub fn GroupCardView(props: &GroupCardProps) -> Html {
                 </button>
             </div>
             if *show_lag {
+                <div class="lag-scroll">
                 <table class="lag-table" data-testid={format!("lag-table-{name}")}>
                     <caption class="sr-only">{ format!("Lag of group {name} per partition") }</caption>
                     <thead><tr>
@@ -191,6 +192,7 @@ pub fn GroupCardView(props: &GroupCardProps) -> Html {
                         }) }
                     </tbody>
                 </table>
+                </div>
             }
         </article>
     }

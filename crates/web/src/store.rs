@@ -643,6 +643,52 @@ mod tests {
     }
 
     #[test]
+    fn groups_are_read_again_four_times_a_second_and_on_every_action() {
+        let mut s = store();
+        let stamp = s.groups_stamp;
+        for _ in 0..15 {
+            s = s.reduce(Action::Tick { wall_ms: 16.0 });
+        }
+        assert_eq!(s.groups_stamp, stamp, "240 ms of frames");
+        s = s.reduce(Action::Tick { wall_ms: 16.0 });
+        assert_eq!(s.groups_stamp, stamp + 1, "256 ms of frames");
+        let s = s.reduce(Action::Select(Some(Selection::Group("analytics".into()))));
+        assert_eq!(s.groups_stamp, stamp + 2);
+    }
+
+    #[test]
+    fn a_crashed_consumer_is_remembered_as_crashed_until_it_restarts() {
+        let s = store().reduce(Action::AdvanceMs(3_000));
+        let s = s.reduce(Action::Apply(vec![Command::CrashConsumer { consumer: 1 }]));
+        assert_eq!(
+            s.run.borrow().consumer_exits,
+            vec![(1, ConsumerExit::Crashed)]
+        );
+        let s = s.reduce(Action::Apply(vec![Command::StopConsumer { consumer: 3 }]));
+        let s = s.reduce(Action::AdvanceMs(1_000));
+        assert!(
+            s.run
+                .borrow()
+                .consumer_exits
+                .contains(&(3, ConsumerExit::Stopped))
+        );
+        let s = s.reduce(Action::Apply(vec![Command::RestartConsumer {
+            consumer: 1,
+        }]));
+        assert!(!s.run.borrow().consumer_exits.iter().any(|(c, _)| *c == 1));
+    }
+
+    #[test]
+    fn acks_are_read_from_the_core() {
+        let s = store().reduce(Action::Apply(vec![Command::SetAcks {
+            producer: 0,
+            acks: kafka_sim::Acks::One,
+        }]));
+        let view = crate::view_model::producer(&s.run.borrow());
+        assert_eq!(view.acks, kafka_sim::Acks::One);
+    }
+
+    #[test]
     fn load_generator_sends_at_its_rate() {
         let s = store();
         let sent0 = s.run.borrow().sim.ledger().counts().sent;

@@ -301,3 +301,68 @@ pub fn consumer_config_rows(sim: &Sim, consumer: u32) -> Vec<(&'static str, Rc<s
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page_params::StartParams;
+
+    #[test]
+    fn cards_follow_the_core_and_share_names_with_the_previous_refresh() {
+        let mut sim =
+            crate::running_example::build(&StartParams::from_query("groups=3")).expect("example");
+        sim.advance_ms(8_000);
+        let views = sim.group_views();
+        let first = groups(&sim, &views, &[], &GroupsView::default());
+        let names: Vec<&str> = first.groups.iter().map(|g| &*g.group).collect();
+        assert_eq!(names, ["analytics", "email", "fraud-check"]);
+        assert_eq!(
+            first.groups.iter().map(|g| g.colour).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        let a = &first.groups[0];
+        assert_eq!(&*a.state, "Stable");
+        assert_eq!(a.members.len(), 3);
+        assert!(a.members.iter().all(|m| m.partitions.len() == 1), "{a:?}");
+        assert_eq!(a.lag.len(), 3);
+        assert_eq!(
+            a.total_lag,
+            views[0].lag.iter().filter_map(|r| r.lag).sum::<u64>()
+        );
+        assert_eq!(a.counts, sim.ledger().consumption_counts("analytics"));
+        assert_eq!(&*first.topics[0], "orders");
+
+        // Unchanged, a refresh is equal and reuses the names.
+        let again = groups(&sim, &views, &[], &first);
+        assert_eq!(again, first);
+        assert!(Rc::ptr_eq(&again.groups[0].group, &first.groups[0].group));
+        assert!(Rc::ptr_eq(
+            &again.groups[0].lag[0].name,
+            &first.groups[0].lag[0].name
+        ));
+
+        // A crashed member says so; the core's client state only says "stopped".
+        sim.apply(kafka_sim::Command::CrashConsumer { consumer: 0 })
+            .expect("runs");
+        let views = sim.group_views();
+        let after = groups(&sim, &views, &[(0, ConsumerExit::Crashed)], &first);
+        let m = &after.groups[0].members[0];
+        assert!(!m.alive);
+        assert_eq!(m.status(), "crashed");
+        assert_eq!(after.member(0).map(|(g, _)| &*g.group), Some("analytics"));
+    }
+
+    #[test]
+    fn consumer_config_rows_name_kafkas_settings() {
+        let sim = crate::running_example::build(&StartParams::default()).expect("example");
+        let rows = consumer_config_rows(&sim, 0);
+        let get = |k: &str| {
+            rows.iter()
+                .find(|(l, _)| *l == k)
+                .map(|(_, v)| v.to_string())
+        };
+        assert_eq!(get("session.timeout.ms").as_deref(), Some("6000 (6.0 s)"));
+        assert!(get("partition.assignment.strategy").is_some_and(|s| s.starts_with("range")));
+        assert!(consumer_config_rows(&sim, 99).is_empty());
+    }
+}

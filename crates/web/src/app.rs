@@ -19,12 +19,12 @@ use crate::groups_panel::GroupsPanel;
 use crate::inspector::Inspector;
 use crate::lanes::Lanes;
 use crate::ledger_panel::LedgerPanel;
-use crate::log_lines::LOG_ROWS;
+use crate::log_lines::{BUSY_LOG_ROWS, LOG_ROWS};
 use crate::overlays::Overlays;
 use crate::page_params::StartParams;
 use crate::producer_panel::ProducerPanel;
 use crate::shortcuts::use_shortcuts;
-use crate::store::{Action, BrokerFault, Overlay, Selection, Store, Theme};
+use crate::store::{Action, BUSY_LOG_RATE, BrokerFault, Overlay, Selection, Store, Theme};
 use crate::view_model::{
     self, AlarmRow, ClusterView, GroupsView, InspectorView, LANE_WINDOW, LaneView, ProducerView,
 };
@@ -325,7 +325,10 @@ pub fn App(props: &AppProps) -> Html {
         let key = (Rc::as_ptr(&store.run) as usize, store.log_stamp);
         use_memo(key, move |_| {
             let run = store.run.borrow();
-            Rc::new(run.log.rows(&run.sim, &store.log_filter, LOG_ROWS))
+            // While a busy cluster plays, fewer rows: they are replaced every redraw anyway.
+            let busy = store.playing && run.load.rate() > BUSY_LOG_RATE;
+            let limit = if busy { BUSY_LOG_ROWS } else { LOG_ROWS };
+            Rc::new(run.log.rows(&run.sim, &store.log_filter, limit))
         })
     };
     let charts = {

@@ -235,7 +235,8 @@ pub fn MemberItem(props: &MemberItemProps) -> Html {
             data-testid={format!("member-{id}")}>
             <button class="member-name" onclick={oninspect} title={m.label()}
                     aria-label={format!("Inspect consumer {id}")}>{ format!("consumer {id}") }</button>
-            <span class={classes!("member-state", (!m.alive).then_some("stopped"))} data-testid={format!("member-state-{id}")}>
+            <span class={classes!("member-state", (!m.alive).then_some("stopped"))} data-testid={format!("member-state-{id}")}
+                  title={state_help(m)}>
                 { m.status() }
             </span>
             <span class="member-parts" data-testid={format!("member-partitions-{id}")}>{ parts }</span>
@@ -254,6 +255,19 @@ pub fn MemberItem(props: &MemberItemProps) -> Html {
                 }
             </span>
         </li>
+    }
+}
+
+/// What a member's state means, for its tooltip.
+fn state_help(m: &MemberRow) -> &'static str {
+    match (m.alive, m.exit) {
+        (false, Some(crate::store::ConsumerExit::Crashed)) => {
+            "Its process died without LeaveGroup: the coordinator keeps it in the group until \
+             session.timeout.ms passes without a heartbeat, then rebalances."
+        }
+        (false, Some(crate::store::ConsumerExit::Failed)) => "It stopped on a fatal error.",
+        (false, _) => "Closed: it committed (if it commits) and sent LeaveGroup.",
+        (true, _) => "The client's state, as the simulator's consumer reports it.",
     }
 }
 

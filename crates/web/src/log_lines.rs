@@ -16,6 +16,8 @@ pub const LOG_CAPACITY: usize = 400;
 const KINDS: usize = LogKind::ALL.len();
 /// How many rows the event log shows at most.
 pub const LOG_ROWS: usize = 60;
+/// How many while a busy cluster plays (every redraw replaces them all; pause to read more).
+pub const BUSY_LOG_ROWS: usize = 25;
 
 /// What an event is about, for the log's filter chips.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -9,7 +9,7 @@ use kafka_playground::store::Run;
 
 fn main() {
     let p = StartParams::from_query(
-        "brokers=6&topics=3&partitions=12&rf=3&rate=2000&speed=1&keys=many",
+        "brokers=6&topics=3&partitions=12&rf=3&rate=2000&speed=1&keys=many&groups=3",
     );
     let mut run = Run::new(&p).expect("the bench cluster builds");
     let mut times: Vec<f64> = (0..3_600)
@@ -28,5 +28,20 @@ fn main() {
         pct(95.0),
         pct(99.0),
         times[times.len() - 1]
+    );
+    // What grows with the run: the core keeps every record (no retention in the example).
+    let m = run.sim.memory_stats();
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "core memory: ledger {:.1} MiB ({} records × {} B), logs {:.1} MiB ({} entries × {} B), checker {:.1} MiB, consumption {:.1} MiB; page log {} events",
+        mib(m.ledger_capacity * m.ledger_record_bytes as u64),
+        m.records,
+        m.ledger_record_bytes,
+        mib(m.log_capacity * m.log_entry_bytes as u64),
+        m.log_entries,
+        m.log_entry_bytes,
+        mib(m.checker_bytes),
+        mib(m.consumption_bytes),
+        run.log.len(),
     );
 }

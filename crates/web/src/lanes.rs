@@ -224,7 +224,8 @@ pub fn Lane(props: &LaneProps) -> Html {
                                         <span class={classes!("gmark", "committed", colour)}
                                               style={format!("--from-right:{};--i:{i}", from_right(lane, c))}
                                               title={format!("group {}: committed offset {c} (CURRENT-OFFSET); click for the group", g.group)}>
-                                            { g.group.to_string() }
+                                            // Older than the drawn records: pinned at the left edge, with its offset.
+                                            if c < lane.first_offset() { { format!("← {} {c}", g.group) } } else { { g.group.to_string() } }
                                         </span>
                                     }
                                     if let Some(p) = g.position {

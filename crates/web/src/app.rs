@@ -48,7 +48,7 @@ struct PageView {
     alarms: Rc<Vec<AlarmRow>>,
     inspector: Option<Rc<InspectorView>>,
     groups: Rc<GroupsView>,
-    legend: Rc<Vec<(Rc<str>, u8)>>,
+    legend: Rc<Vec<(Rc<str>, u8, usize)>>,
     now: SimTime,
     session_timeout_ms: u64,
     consumer_session_timeout_ms: u64,
@@ -77,7 +77,7 @@ struct ViewCache {
     /// Bumped whenever the groups change.
     groups_gen: u64,
     groups: Rc<GroupsView>,
-    legend: Rc<Vec<(Rc<str>, u8)>>,
+    legend: Rc<Vec<(Rc<str>, u8, usize)>>,
     counts: LedgerCounts,
     cluster_key: Vec<u64>,
     cluster: Option<Rc<ClusterView>>,
@@ -143,10 +143,10 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         let views = sim.group_views();
         let fresh = view_model::groups(sim, &views, &run.consumer_exits, &cache.groups);
         if fresh != *cache.groups {
-            let legend: Vec<(Rc<str>, u8)> = fresh
+            let legend: Vec<(Rc<str>, u8, usize)> = fresh
                 .groups
                 .iter()
-                .map(|g| (g.group.clone(), g.colour))
+                .map(|g| (g.group.clone(), g.colour, g.members.len()))
                 .collect();
             if legend != *cache.legend {
                 cache.legend = Rc::new(legend);

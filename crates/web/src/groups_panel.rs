@@ -372,6 +372,7 @@ pub fn NewGroupForm(props: &NewGroupFormProps) -> Html {
                 </select>
             </label>
             <button type="submit" class="button primary" data-testid="new-group-add">{ "Add group" }</button>
+            <p class="panel-hint new-group-hint">{ "New consumers use the demo consumer settings (session.timeout.ms, auto-commit); an existing group.id adds them to that group." }</p>
             <p id="new-group-error" class="form-error" role="status">{ (*error).unwrap_or("") }</p>
         </form>
     }

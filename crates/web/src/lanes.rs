@@ -50,8 +50,8 @@ pub struct LanesProps {
     pub onselect: Callback<Selection>,
     /// Few records arrive: animate new ones.
     pub calm: bool,
-    /// The consumer groups with their colours, for the legend.
-    pub legend: Rc<Vec<(Rc<str>, u8)>>,
+    /// The consumer groups with their colours and consumer counts, for the legend.
+    pub legend: Rc<Vec<(Rc<str>, u8, usize)>>,
 }
 
 /// All lanes, grouped by topic.
@@ -75,11 +75,14 @@ pub fn Lanes(props: &LanesProps) -> Html {
             </p>
             if !props.legend.is_empty() {
                 <p class="panel-hint group-legend" data-testid="group-legend">
-                    { "Consumer groups " }
-                    { for props.legend.iter().map(|(g, c)| html! {
-                        <span key={g.to_string()} class={classes!("gmark-sample", GROUP_CLASSES[usize::from(*c) % GROUP_CLASSES.len()])}>{ g.to_string() }</span>
+                    { "Consumer groups, one per application reading these topics: " }
+                    { for props.legend.iter().map(|(g, c, n)| html! {
+                        <span key={g.to_string()} class="legend-group">
+                            <span class={classes!("gmark-sample", GROUP_CLASSES[usize::from(*c) % GROUP_CLASSES.len()])}>{ g.to_string() }</span>
+                            { format!("({n} consumer{}) ", if *n == 1 { "" } else { "s" }) }
+                        </span>
                     }) }
-                    { "read these topics, each group getting every record. Under each lane, a group's flag ends at its committed offset (CURRENT-OFFSET) and " }
+                    { "— each group gets every record, and inside a group each partition is read by one consumer. Under each lane, a group's flag ends at its committed offset (CURRENT-OFFSET) and " }
                     <span class="gmark-sample position">{ "▶" }</span>
                     { " starts at the position of the consumer that owns the partition (the next offset it fetches). Click a flag for the group." }
                 </p>

@@ -24,7 +24,7 @@ pub struct MemberRow {
     /// Whether its process runs.
     pub alive: bool,
     /// The core's client state (`polling`, `joining`, `stopped` …).
-    pub state: &'static str,
+    pub state: Rc<str>,
     /// How it stopped, if it did.
     pub exit: Option<ConsumerExit>,
     /// The generation it last joined.
@@ -44,10 +44,10 @@ impl MemberRow {
     }
 
     /// What it is doing, in words: the client state, or how it stopped.
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> &str {
         match (self.alive, self.exit) {
             (false, Some(exit)) => exit.label(),
-            _ => self.state,
+            _ => &self.state,
         }
     }
 }
@@ -181,20 +181,25 @@ pub fn groups(
             let members = g
                 .members
                 .iter()
-                .map(|m| MemberRow {
-                    consumer: m.consumer.0,
-                    member_id: old
-                        .and_then(|o| o.members.iter().find(|x| x.consumer == m.consumer.0))
-                        .filter(|x| *x.member_id == *m.member_id)
-                        .map_or_else(|| m.member_id.as_str().into(), |x| x.member_id.clone()),
-                    alive: m.alive,
-                    state: client_state(&m.client_state),
-                    exit: exits
-                        .iter()
-                        .find(|(c, _)| *c == m.consumer.0)
-                        .map(|(_, e)| *e),
-                    generation: m.generation,
-                    partitions: m.assigned.iter().map(|tp| name_of(*tp)).collect(),
+                .map(|m| {
+                    let was =
+                        old.and_then(|o| o.members.iter().find(|x| x.consumer == m.consumer.0));
+                    MemberRow {
+                        consumer: m.consumer.0,
+                        member_id: was
+                            .filter(|x| *x.member_id == *m.member_id)
+                            .map_or_else(|| m.member_id.as_str().into(), |x| x.member_id.clone()),
+                        alive: m.alive,
+                        state: was
+                            .filter(|x| *x.state == *m.client_state)
+                            .map_or_else(|| m.client_state.as_str().into(), |x| x.state.clone()),
+                        exit: exits
+                            .iter()
+                            .find(|(c, _)| *c == m.consumer.0)
+                            .map(|(_, e)| *e),
+                        generation: m.generation,
+                        partitions: m.assigned.iter().map(|tp| name_of(*tp)).collect(),
+                    }
                 })
                 .collect();
             Rc::new(GroupCard {
@@ -223,23 +228,6 @@ pub fn groups(
             .collect()
     };
     GroupsView { groups, topics }
-}
-
-/// The core's client state as a static string (it has few values), so member rows compare cheaply.
-fn client_state(s: &str) -> &'static str {
-    const KNOWN: [&str; 10] = [
-        "stopped",
-        "closing",
-        "processing",
-        "committing",
-        "polling",
-        "unjoined",
-        "committing before rejoin",
-        "joining",
-        "syncing",
-        "stable",
-    ];
-    KNOWN.into_iter().find(|k| *k == s).unwrap_or("busy")
 }
 
 /// The consumer's configuration as inspector rows.

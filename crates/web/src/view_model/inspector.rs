@@ -56,9 +56,9 @@ pub fn inspector(sim: &Sim, selection: &Selection, groups: &GroupsView) -> Optio
                 ),
                 row(
                     "process",
-                    if m.alive { "running" } else { m.status() }.into(),
+                    if m.alive { "running" } else { m.status() }.to_string(),
                 ),
-                row("client state", m.status().into()),
+                row("client state", m.status().to_string()),
                 row("generation", m.generation.to_string()),
                 row("owns", partitions_text(&m.partitions)),
             ];

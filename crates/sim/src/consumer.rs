@@ -28,7 +28,7 @@ use crate::group::{GenerationId, LeaveGroupRequest, MemberId};
 use crate::group_coordinator::{GroupRequest, OFFSETS_TOPIC, offsets_partition};
 use crate::ids::{BrokerId, ConsumerId, NodeId, Offset, RecordId, TopicPartition};
 use crate::message::Message;
-use crate::metadata::PartitionRegistration;
+use crate::metadata::{PartitionRegistration, merge_client_metadata, metadata_request_due};
 use crate::node::Ctx;
 use crate::time::SimTime;
 
@@ -564,13 +564,9 @@ impl Consumer {
 
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
         let backoff = self.config.retry_backoff_ms.max(1);
-        if self
-            .metadata_requested_at
-            .is_some_and(|t| ctx.now.since(t) < backoff)
-        {
+        if !metadata_request_due(&mut self.metadata_requested_at, ctx.now, backoff) {
             return;
         }
-        self.metadata_requested_at = Some(ctx.now);
         ctx.send(self.node(), NodeId::Controller, Message::MetadataRequest);
     }
 
@@ -580,22 +576,12 @@ impl Consumer {
         counts: Vec<u32>,
         partitions: &[PartitionRegistration],
     ) {
-        for (i, c) in counts.iter().enumerate() {
-            if self.partition_counts.len() <= i {
-                self.partition_counts.resize(i + 1, 0);
-            }
-            self.partition_counts[i] = self.partition_counts[i].max(*c);
-        }
-        let mut moved = Vec::new();
-        for reg in partitions {
-            let entry = self.leaders.entry(reg.tp).or_insert((None, 0));
-            if reg.partition_epoch >= entry.1 || entry.0.is_none() {
-                if entry.0 != reg.leader {
-                    moved.push(reg.tp);
-                }
-                *entry = (reg.leader, reg.partition_epoch);
-            }
-        }
+        let moved = merge_client_metadata(
+            &mut self.partition_counts,
+            &mut self.leaders,
+            &counts,
+            partitions,
+        );
         // The leader leading a fetch in flight changed: that fetch will not be answered usefully.
         for tp in moved {
             if let Some(p) = self.partitions.get_mut(&tp)

@@ -14,7 +14,7 @@ use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, Offset, ProducerId, RecordId, TopicPartition};
 use crate::ledger::Outcome;
 use crate::message::{Message, ProduceBatch};
-use crate::metadata::PartitionRegistration;
+use crate::metadata::{PartitionRegistration, merge_client_metadata, metadata_request_due};
 use crate::node::Ctx;
 use crate::time::SimTime;
 
@@ -394,13 +394,9 @@ impl Producer {
     /// Asks the controller for metadata, at most once per `retry.backoff.ms`.
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
         let backoff = self.retry_backoff_ms();
-        if self
-            .metadata_requested_at
-            .is_some_and(|t| ctx.now.since(t) < backoff)
-        {
+        if !metadata_request_due(&mut self.metadata_requested_at, ctx.now, backoff) {
             return;
         }
-        self.metadata_requested_at = Some(ctx.now);
         ctx.send(
             NodeId::Producer(self.id),
             NodeId::Controller,
@@ -471,7 +467,6 @@ impl Producer {
                 tp,
                 result,
             } => self.on_response(ctx, request, tp, result),
-            Message::ConnectionClosed => {}
             _ => {}
         }
     }
@@ -482,18 +477,12 @@ impl Producer {
         counts: Vec<u32>,
         partitions: &[PartitionRegistration],
     ) {
-        for (i, c) in counts.iter().enumerate() {
-            if self.partition_counts.len() <= i {
-                self.partition_counts.resize(i + 1, 0);
-            }
-            self.partition_counts[i] = self.partition_counts[i].max(*c);
-        }
-        for reg in partitions {
-            let entry = self.leaders.entry(reg.tp).or_insert((None, 0));
-            if reg.partition_epoch >= entry.1 || entry.0.is_none() {
-                *entry = (reg.leader, reg.partition_epoch);
-            }
-        }
+        merge_client_metadata(
+            &mut self.partition_counts,
+            &mut self.leaders,
+            &counts,
+            partitions,
+        );
         let tps: Vec<TopicPartition> = self.queues.keys().copied().collect();
         for tp in tps {
             self.drain(ctx, tp);

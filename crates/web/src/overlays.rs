@@ -24,16 +24,17 @@ pub const MODELLED: [&str; 13] = [
 ];
 
 /// What the core simplifies.
-pub const SIMPLIFIED: [&str; 11] = [
+pub const SIMPLIFIED: [&str; 12] = [
     "One active controller node; the KRaft quorum's own elections are not simulated yet. Committed metadata is pushed to brokers and clients with network latency instead of being fetched from the metadata log, and clients ask the controller (not a broker) for metadata.",
     "Topic configuration changes take effect everywhere at once.",
     "A follower fetches each partition separately (Kafka batches a leader's partitions in one fetch session); fetches are bounded by record count, not bytes.",
-    "Producers limit in-flight requests per partition rather than per connection; record sizes are estimated (7 bytes of overhead per record, 61 per batch).",
+    "Producers limit in-flight requests per partition rather than per connection; record sizes are estimated (7 bytes of overhead per record, 61 per batch); segment sizes count records only, not batch headers.",
     "A restarted broker keeps its high watermark as if checkpointed just before the crash.",
     "Idempotent producers get their producer id from the simulation, not from InitProducerId.",
     "The log cleaner runs on the retention schedule and ignores min.cleanable.dirty.ratio.",
     "Group membership is stored as GroupMetadata records in __consumer_offsets and reloaded instantly by a new coordinator (no COORDINATOR_LOAD_IN_PROGRESS); groups are never deleted, offsets never expire, and member ids are counters instead of UUIDs.",
     "Consumers find their coordinator from their metadata and fetch each partition separately; fetch.min.bytes above 1 behaves like 1.",
+    "__consumer_offsets takes min(offsets.topic.replication.factor, live brokers) replicas instead of failing on a small cluster.",
     "A killed broker's clients hear of it at once; a cut link or an isolated broker is only noticed by request.timeout.ms.",
     "No transactions, no racks, no quotas, no tiered storage, no partition reassignment, no KIP-848 consumer groups.",
 ];

@@ -1,51 +1,72 @@
 //! Dialogs over the page: the keyboard help and "What is modelled" (what the simulator models
-//! after Apache Kafka and what it simplifies; the same text as the README's section).
+//! after Apache Kafka and what it simplifies, built from docs/what-is-modelled.md).
 
 use yew::prelude::*;
 
 use crate::shortcuts::SHORTCUTS;
 use crate::store::Overlay;
 
-/// What the core models after Apache Kafka (KRaft, the 3.9/4.0 code base).
-pub const MODELLED: [&str; 13] = [
-    "murmur2 key partitioning, byte-exact with the Java client; the sticky (KIP-794) and round-robin keyless partitioners",
-    "the producer's accumulator, acks 0/1/all, retries, request and delivery timeouts, and the idempotent producer's sequence numbers (with KIP-360's epoch bump after an expired batch)",
-    "broker registration, heartbeats and fencing after broker.session.timeout.ms",
-    "clean, unclean and preferred leader elections with leader epochs",
-    "follower fetching with long polls; the high watermark as the minimum LEO of the ISR (held while the ISR is below min.insync.replicas, as since Kafka 3.7)",
-    "ISR shrink after replica.lag.time.max.ms and expansion through AlterPartition",
-    "truncation by leader epoch (KIP-101/279)",
-    "segment-granular retention by time and size; compaction with tombstones",
-    "Kafka's four client assignors, exact to their tie-breaks",
-    "consumer groups with the classic protocol: the coordinator on the broker leading the group's __consumer_offsets partition, JoinGroup / SyncGroup with the leader member running the assignor, generations, member ids, heartbeats, session.timeout.ms expiry, max.poll.interval.ms, LeaveGroup, static membership, eager and cooperative rebalancing",
-    "consumers fetching from leaders below the high watermark with fetch.max.wait.ms long polls, max.poll.records, auto.offset.reset, a simulated processing time per record, and four commit modes (auto-commit, commitSync or commitAsync after processing, commit before processing)",
-    "committed offsets and group membership written to __consumer_offsets with acks=all, replicated like any other partition and reloaded by a new coordinator; lag as LOG-END-OFFSET − CURRENT-OFFSET",
-    "a ledger of what each group processed: redeliveries (at-least-once duplicates) and skips (at-most-once losses)",
-];
+/// The "What is modelled" text: docs/what-is-modelled.md, the one source the README links to.
+pub const WHAT_IS_MODELLED: &str = include_str!("../../../docs/what-is-modelled.md");
 
-/// What the core simplifies.
-pub const SIMPLIFIED: [&str; 12] = [
-    "One active controller node; the KRaft quorum's own elections are not simulated yet. Committed metadata is pushed to brokers and clients with network latency instead of being fetched from the metadata log, and clients ask the controller (not a broker) for metadata.",
-    "Topic configuration changes take effect everywhere at once.",
-    "A follower fetches each partition separately (Kafka batches a leader's partitions in one fetch session); fetches are bounded by record count, not bytes.",
-    "Producers limit in-flight requests per partition rather than per connection; record sizes are estimated (7 bytes of overhead per record, 61 per batch); segment sizes count records only, not batch headers.",
-    "A restarted broker keeps its high watermark as if checkpointed just before the crash.",
-    "Idempotent producers get their producer id from the simulation, not from InitProducerId.",
-    "The log cleaner runs on the retention schedule and ignores min.cleanable.dirty.ratio.",
-    "Group membership is stored as GroupMetadata records in __consumer_offsets and reloaded instantly by a new coordinator (no COORDINATOR_LOAD_IN_PROGRESS); groups are never deleted, offsets never expire, and member ids are counters instead of UUIDs.",
-    "Consumers find their coordinator from their metadata and fetch each partition separately; fetch.min.bytes above 1 behaves like 1.",
-    "__consumer_offsets takes min(offsets.topic.replication.factor, live brokers) replicas instead of failing on a small cluster.",
-    "A killed broker's clients hear of it at once; a cut link or an isolated broker is only noticed by request.timeout.ms.",
-    "No transactions, no racks, no quotas, no tiered storage, no partition reassignment, no KIP-848 consumer groups.",
-];
+/// One `## ` section of a Markdown list document: its heading and its `- ` items (continuation
+/// lines joined with a space).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocSection {
+    /// The heading text.
+    pub title: String,
+    /// The list items, in order.
+    pub items: Vec<String>,
+}
 
-/// What the page itself simplifies.
-pub const PAGE_NOTES: [&str; 4] = [
-    "The lanes draw the last 40 records of each partition's leader; older records are still in the simulated log (click a partition for its offsets).",
-    "The load generator skips records when one animation frame would have to send more than 400, so a very high speed never freezes the page.",
-    "An empty key field sends a record without a key (null), not an empty key.",
-    "The consumer groups panel, the group markers and the inspector read the groups four times a wall second while the clock runs (and after every click); the charts sample them once a simulated second.",
-];
+/// Splits the small Markdown subset of docs/what-is-modelled.md into its intro paragraph and its
+/// sections; enough for that one file, not a Markdown parser.
+pub fn doc_sections(markdown: &str) -> (String, Vec<DocSection>) {
+    let mut intro = String::new();
+    let mut sections: Vec<DocSection> = Vec::new();
+    for line in markdown.lines() {
+        let text = line.trim();
+        if text.is_empty() || text.starts_with("# ") {
+            continue;
+        }
+        if let Some(title) = text.strip_prefix("## ") {
+            sections.push(DocSection {
+                title: title.to_string(),
+                items: Vec::new(),
+            });
+        } else if let Some(section) = sections.last_mut() {
+            match text.strip_prefix("- ") {
+                Some(item) => section.items.push(item.to_string()),
+                None => {
+                    if let Some(item) = section.items.last_mut() {
+                        item.push(' ');
+                        item.push_str(text);
+                    }
+                }
+            }
+        } else {
+            if !intro.is_empty() {
+                intro.push(' ');
+            }
+            intro.push_str(text);
+        }
+    }
+    (intro, sections)
+}
+
+/// Text with `code spans` as `<code>` (as text nodes, never parsed as HTML).
+fn inline(text: &str) -> Html {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                html! { <code>{ part.to_string() }</code> }
+            } else {
+                html! { { part.to_string() } }
+            }
+        })
+        .collect()
+}
 
 /// Props of [`Overlays`].
 #[derive(Properties, PartialEq)]
@@ -110,14 +131,70 @@ fn help() -> Html {
 }
 
 fn modelled() -> Html {
+    let (intro, sections) = doc_sections(WHAT_IS_MODELLED);
     html! {
         <>
-            <p>{ "The simulator behaves like Apache Kafka in KRaft mode (the 3.9/4.0 code base) and is checked against Kafka's own test vectors. It models:" }</p>
-            <ul>{ for MODELLED.iter().map(|m| html! { <li>{ *m }</li> }) }</ul>
-            <h3>{ "Simplified, and said here so nobody is misled" }</h3>
-            <ul>{ for SIMPLIFIED.iter().map(|m| html! { <li>{ *m }</li> }) }</ul>
-            <h3>{ "What this page simplifies" }</h3>
-            <ul>{ for PAGE_NOTES.iter().map(|m| html! { <li>{ *m }</li> }) }</ul>
+            <p>{ inline(&intro) }</p>
+            { for sections.iter().map(|s| html! {
+                <>
+                    <h3>{ s.title.clone() }</h3>
+                    <ul>{ for s.items.iter().map(|item| html! { <li>{ inline(item) }</li> }) }</ul>
+                </>
+            }) }
         </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_modelled_has_its_three_lists() {
+        let (intro, sections) = doc_sections(WHAT_IS_MODELLED);
+        assert!(intro.starts_with("The simulator behaves like Apache Kafka"));
+        let titles: Vec<&str> = sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Modelled after Apache Kafka",
+                "Simplified, and said here so nobody is misled",
+                "What the page simplifies"
+            ]
+        );
+        assert!(sections.iter().all(|s| s.items.len() >= 4));
+        // A wrapped item is one item, its lines joined.
+        assert!(
+            sections[0]
+                .items
+                .contains(&"truncation by leader epoch (KIP-101/279)".to_string())
+        );
+        assert!(
+            sections[1]
+                .items
+                .iter()
+                .any(|i| i.starts_with("One active controller node;")
+                    && i.ends_with("ask the controller (not a broker) for metadata."))
+        );
+    }
+
+    #[test]
+    fn doc_sections_joins_continuations_and_skips_headings() {
+        let (intro, sections) =
+            doc_sections("# T\n\nintro one\ntwo\n\n## A\n\n- x\n  y\n- z\n## B\n- w\n");
+        assert_eq!(intro, "intro one two");
+        assert_eq!(
+            sections,
+            vec![
+                DocSection {
+                    title: "A".into(),
+                    items: vec!["x y".into(), "z".into()]
+                },
+                DocSection {
+                    title: "B".into(),
+                    items: vec!["w".into()]
+                },
+            ]
+        );
     }
 }

@@ -3,6 +3,7 @@
 mod assign_cmd;
 mod partition_cmd;
 mod run_cmd;
+mod sweep_cmd;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,9 @@ enum Command {
     Assign(assign_cmd::AssignArgs),
     /// Run a scenario file headless and print a JSON report.
     Run(run_cmd::RunArgs),
+    /// Run many seeds of random operations with faults and check every invariant (exit 1 if a
+    /// seed fails).
+    Sweep(sweep_cmd::SweepArgs),
 }
 
 /// Writes `text` and a newline to stdout. A closed pipe (`kafka-sim run … | head`) is not an
@@ -48,13 +52,16 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // Ok(false): the command ran and found a failure (a sweep seed failed): exit 1.
     let result = match cli.command {
-        Command::Partition(args) => partition_cmd::run(&args),
-        Command::Assign(args) => assign_cmd::run(&args),
-        Command::Run(args) => run_cmd::run(&args),
+        Command::Partition(args) => partition_cmd::run(&args).map(|()| true),
+        Command::Assign(args) => assign_cmd::run(&args).map(|()| true),
+        Command::Run(args) => run_cmd::run(&args).map(|()| true),
+        Command::Sweep(args) => sweep_cmd::run(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(message) => {
             eprintln!("kafka-sim: {message}");
             ExitCode::from(2)

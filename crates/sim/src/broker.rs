@@ -428,6 +428,13 @@ impl Broker {
                 return respond(ctx, Err(KafkaError::OutOfOrderSequenceNumber));
             }
             if batch.producer_epoch > state.epoch {
+                // KIP-360: a new epoch starts over at sequence 0. A leader that knows an earlier
+                // epoch of this producer refuses any other start ("Invalid sequence number for
+                // new epoch" in `ProducerAppendInfo.checkSequence`); accepting it would let a
+                // later batch overtake the epoch's first one while that one is being retried.
+                if first != 0 && state.last_sequence.is_some() {
+                    return respond(ctx, Err(KafkaError::OutOfOrderSequenceNumber));
+                }
                 *state = ProducerStateEntry {
                     epoch: batch.producer_epoch,
                     ..ProducerStateEntry::default()
@@ -442,8 +449,11 @@ impl Broker {
                     .iter()
                     .find(|(f, l, _)| *f <= first && first <= *l)
                 else {
-                    // Older than the cached batches: written before, offset no longer known.
-                    return respond(ctx, Err(KafkaError::DuplicateSequenceNumber));
+                    // Not a cached batch: Kafka finds duplicates only among those
+                    // (`UnifiedLog.analyzeAndValidateProducerState`) and refuses anything else
+                    // below the last sequence as out of sequence. Answering it as a duplicate
+                    // would acknowledge a batch this leader may never have written.
+                    return respond(ctx, Err(KafkaError::OutOfOrderSequenceNumber));
                 };
                 let base = Offset(base.0 + u64::from(first - f));
                 let required = Offset(base.0 + u64::from(count));

@@ -52,6 +52,7 @@ mod retention;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod time;
 pub mod timeline;
 pub mod topic;

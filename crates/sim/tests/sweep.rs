@@ -1,215 +1,259 @@
-//! Seed sweeps: random command streams with faults over many seeds. Every invariant holds, and in
-//! the guarded configuration (acks=all, RF 3, min.insync.replicas 2, unclean election off, at most
-//! one broker down at a time) no acknowledged write is ever lost. One or two consumer groups
-//! consume throughout (committing synchronously after processing, consumers crashing, stopping and
-//! restarting); once healed, each group has processed every committed record and skipped none.
-//! `KAFKA_SIM_SEEDS=N` widens it.
+//! Seed sweeps: random command streams with faults over many seeds, through the library's
+//! generator and end checks (`kafka_sim::sweep`, which `kafka-sim sweep` runs too). In the guarded
+//! configuration (acks=all, RF 3, min.insync.replicas 2, unclean election off, at most one broker
+//! down at a time) no acknowledged write is ever lost, every invariant holds, and once healed each
+//! consumer group has processed every committed record and skipped none.
+//! `KAFKA_SIM_SEEDS=N` widens it; `KAFKA_SIM_SEED=N` runs seed N alone.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
-use kafka_sim::assignor::AssignmentStrategy;
+use kafka_sim::ledger::LedgerCounts;
 use kafka_sim::rng::SimRng;
+use kafka_sim::sweep::{Finding, Profile, SeedOutcome, SeedRun, SweepPlan, SweepReport, sweep};
 use kafka_sim::*;
 use support::*;
 
-/// Starts one or two groups (`billing`, then `audit`) of one or two consumers of `orders`, each
-/// group with its own assignor, all committing synchronously after processing; returns the groups.
-fn start_groups(t: &mut TestCluster, seed: u64) -> Vec<&'static str> {
-    let mut choose = SimRng::new(seed ^ 0x6c0c_ab1e);
-    let groups = &["billing", "audit"][..1 + choose.index(2)];
-    for group in groups {
-        let assignor = AssignmentStrategy::ALL[choose.index(4)];
-        for _ in 0..1 + choose.below(2) {
-            let config = ConsumerConfig {
-                partition_assignment_strategy: vec![assignor],
-                commit: CommitMode::SyncAfterProcessing,
-                processing_ms_per_record: choose.below(3),
-                max_poll_records: [10, 500][choose.index(2)],
-                ..ConsumerConfig::demo_timing()
-            };
-            t.consumer(group, &["orders"], Some(config));
-        }
+/// Operations per seed in the default sweep (the CLI's default is 1,000).
+const OPS: u32 = 120;
+
+/// The seeds to sweep: `KAFKA_SIM_SEED=N` alone, else `0..KAFKA_SIM_SEEDS` (default 60).
+fn seeds() -> std::ops::Range<u64> {
+    let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    match var("KAFKA_SIM_SEED") {
+        Some(seed) => seed..seed + 1,
+        None => 0..var("KAFKA_SIM_SEEDS").unwrap_or(60),
     }
-    groups.to_vec()
 }
 
-/// Runs `ops` random operations chosen from `seed` on a guarded cluster with consumer groups;
-/// returns the cluster and the groups.
-fn guarded_run(seed: u64, ops: u32) -> (TestCluster, Vec<&'static str>) {
-    let mut t = TestCluster::new(3, seed).topic("orders", 3, 3, topic_config(2, false));
-    let groups = start_groups(&mut t, seed);
-    let mut choose = SimRng::new(seed ^ 0x5eed);
-    let mut down: Option<u32> = None;
-    for _ in 0..ops {
-        match choose.below(10) {
-            0..=4 => {
-                let key = format!("customer_{}", choose.below(20));
-                t.produce("orders", &key, "order");
-            }
-            5 => {
-                if let Some(b) = down.take() {
-                    t.apply(Command::RestartBroker { broker: b });
-                } else {
-                    let b = 1 + choose.below(3) as u32;
-                    t.apply(Command::KillBroker { broker: b });
-                    down = Some(b);
-                }
-            }
-            6 => {
-                let (a, b) = (1 + choose.below(3) as u32, 1 + choose.below(3) as u32);
-                if a != b {
-                    t.apply(Command::CutLink {
-                        from: NodeRef::Broker(a),
-                        to: NodeRef::Broker(b),
-                    });
-                }
-            }
-            7 => {
-                for a in 1..=3 {
-                    t.apply(Command::ReconnectBroker { broker: a });
-                }
-            }
-            8 => t.apply(Command::ElectPreferredLeaders),
-            _ => {
-                // A consumer crashes, stops or comes back.
-                let consumers = t.sim.consumer_ids().len();
-                let consumer = choose.index(consumers) as u32;
-                let command = if !t.consumers_running(true).contains(&consumer) {
-                    Command::RestartConsumer { consumer }
-                } else if choose.chance(2, 3) {
-                    Command::CrashConsumer { consumer }
-                } else {
-                    Command::StopConsumer { consumer }
-                };
-                t.apply(command);
-            }
-        }
-        t.run_for_ms(choose.range_inclusive(10, 3_000));
-    }
-    // Heal everything and let the cluster settle.
-    if let Some(b) = down {
-        t.apply(Command::RestartBroker { broker: b });
-    }
-    for a in 1..=3 {
-        t.apply(Command::ReconnectBroker { broker: a });
-    }
-    t.run_for_ms(60_000);
-    // Liveness once healed: new writes are acknowledged (within a delivery timeout, the longest an
-    // unresolved idempotent sequence can hold a partition back, plus some).
-    for p in 0..3 {
-        t.produce("orders", &format!("after-heal-{p}"), "order");
-    }
-    t.run_for_ms(t.sim.config().producer.delivery_timeout_ms + 10_000);
-    // Every consumer runs again (a stop in progress finishes its batch first); the groups catch
-    // up within a few rebalances (session.timeout.ms 6 s, max.poll.interval.ms 30 s).
-    t.run_for_ms(10_000);
-    for consumer in t.consumers_running(false) {
-        t.apply(Command::RestartConsumer { consumer });
-    }
-    for _ in 0..180 {
-        if groups.iter().all(|g| t.group_caught_up(g)) {
-            break;
-        }
-        t.run_for_ms(1_000);
-    }
-    (t, groups)
-}
-
-fn seeds() -> u64 {
-    std::env::var("KAFKA_SIM_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60)
+/// Fails with the seed's findings and the end of its story, narrated.
+fn explain_failure(profile: Profile, outcome: &SeedOutcome) -> ! {
+    let run = SeedRun::run_keeping_events(profile, outcome.seed, outcome.ops);
+    let findings: Vec<String> = outcome.findings.iter().map(ToString::to_string).collect();
+    panic!(
+        "seed {}: {findings:#?}\n{}\nreplay with: kafka-sim sweep --config {} --replay {} --ops {}",
+        outcome.seed,
+        narrated_tail(&run.sim, &run.events, 60),
+        profile.name(),
+        outcome.seed,
+        outcome.ops
+    );
 }
 
 #[test]
 fn guarded_configuration_never_loses_an_acknowledged_write() {
-    for seed in 0..seeds() {
-        let (t, groups) = guarded_run(seed, 120);
-        let counts = t.sim.ledger().counts();
-        assert_eq!(
-            counts.lost, 0,
-            "seed {seed}: lost records; reproduce with KAFKA_SIM_SEEDS"
-        );
-        assert!(
-            t.violations().is_empty(),
-            "seed {seed}: {:?}\n{}",
-            t.violations(),
-            narrated_tail(&t.sim, &t.events, 60)
-        );
-        // At-least-once: every group caught up and processed every committed record.
-        for group in &groups {
-            assert!(
-                t.group_caught_up(group),
-                "seed {seed}: group {group} did not catch up after healing: {:#?}\n{}",
-                t.group(group),
-                narrated_tail(&t.sim, &t.events, 60)
-            );
-            if let Err(e) = processed_every_committed_record(&t.sim, group, "orders") {
-                panic!("seed {seed}: {e}\n{}", narrated_tail(&t.sim, &t.events, 60));
+    let (mut kills, mut consumer_faults, mut acked) = (0, 0, 0);
+    for seed in seeds() {
+        let run = SeedRun::run(Profile::Guarded, seed, OPS);
+        let outcome = run.outcome();
+        if !outcome.findings.is_empty() {
+            explain_failure(Profile::Guarded, &outcome);
+        }
+        for c in &run.commands {
+            match c.command {
+                Command::KillBroker { .. } => kills += 1,
+                Command::CrashConsumer { .. } | Command::StopConsumer { .. } => {
+                    consumer_faults += 1
+                }
+                _ => {}
             }
         }
-        // The producers' records (the ledger also holds the coordinators' offset commits).
-        let records: Vec<&kafka_sim::ledger::LedgerRecord> = t
-            .sim
-            .ledger()
-            .records()
-            .iter()
-            .filter(|r| !r.is_internal())
-            .collect();
-        let last_three = &records[records.len() - 3..];
+        acked += outcome.records.acked;
+    }
+    // The sweep is only worth its name if the faults happened and records got through.
+    if seeds().count() >= 10 {
+        assert!(kills >= 10, "only {kills} broker kills");
         assert!(
-            last_three
-                .iter()
-                .all(|r| matches!(r.outcome, kafka_sim::ledger::Outcome::Acked { .. })),
-            "seed {seed}: writes after healing were not acknowledged"
+            consumer_faults >= 10,
+            "only {consumer_faults} consumer faults"
         );
-        // Once healed, every partition has a leader and a full ISR, and everything sent is settled.
-        for p in 0..3 {
-            assert_eq!(
-                t.isr("orders", p),
-                vec![1, 2, 3],
-                "seed {seed}: orders-{p} ISR"
-            );
-        }
-        assert_eq!(t.sim.pending_sends(), 0, "seed {seed}: unsettled sends");
-        // Idempotent producers keep send order per partition: acknowledged offsets rise with the
-        // record id (records are created in send order).
-        let mut last = std::collections::BTreeMap::new();
-        for r in &records {
-            if let kafka_sim::ledger::Outcome::Acked {
-                offset: Some(o), ..
-            } = r.outcome
-            {
-                let prev = last.insert(r.tp, o);
-                assert!(
-                    prev.is_none_or(|p| p < o),
-                    "seed {seed}: {} acknowledged out of order",
-                    t.sim.tp_name(r.tp)
-                );
-            }
-        }
-        // Idempotence: no record was committed twice.
-        assert_eq!(
-            counts.duplicates, 0,
-            "seed {seed}: duplicates with enable.idempotence=true"
+        assert!(
+            acked >= 100 * seeds().count() as u64 / 4,
+            "only {acked} acks"
         );
     }
 }
 
 #[test]
 fn same_seed_same_commands_same_events() {
-    let (a, _) = guarded_run(7, 80);
-    let (b, _) = guarded_run(7, 80);
+    let a = SeedRun::run_keeping_events(Profile::Guarded, 7, 80);
+    let b = SeedRun::run_keeping_events(Profile::Guarded, 7, 80);
+    assert_eq!(a.commands, b.commands);
     assert_eq!(a.events, b.events);
-    let (c, _) = guarded_run(8, 80);
+    let c = SeedRun::run_keeping_events(Profile::Guarded, 8, 80);
     assert_ne!(a.events, c.events, "different seeds should differ");
+}
+
+/// A sweep run written out as a scenario (what `kafka-sim sweep --replay S --export F` writes)
+/// is the same run when `Scenario::run` plays it from its JSON.
+#[test]
+fn a_sweep_run_exported_as_a_scenario_replays_event_for_event() {
+    let run = SeedRun::run_keeping_events(Profile::Acks1, 11, 40);
+    let scenario = Scenario::from_json(&run.scenario().to_json()).expect("exported scenario");
+    let (mut sim, refused) = scenario.run(None).expect("runs");
+    assert!(refused.is_empty(), "{refused:?}");
+    let events: Vec<Event> = sim.drain_events().collect();
+    assert_eq!(events.len(), run.events.len());
+    assert!(events == run.events, "the replay's events differ");
+    assert_eq!(sim.ledger().counts(), run.sim.ledger().counts());
+}
+
+/// Under acks=1 the same operations lose acknowledged writes (a leader dies before its
+/// followers fetched them): the sweep finds them, says acks=1 allows them, and fails no seed.
+#[test]
+fn acks_1_sweep_finds_lost_writes_and_allows_them() {
+    let plan = SweepPlan {
+        profile: Profile::Acks1,
+        seeds: 0..12,
+        ops: 150,
+        strict: false,
+    };
+    let report = sweep(&plan, |_| {});
+    assert!(report.passed(), "{:#?}", report.failures);
+    assert!(report.records.lost > 0, "no loss in 12 seeds: {report:#?}");
+    assert!(report.seeds_with_loss > 0);
+    let first = report.smallest_seed_with_loss.expect("a seed lost a write");
+    let lost = &report.violations["NoAckedRecordLost"];
+    assert_eq!(lost.allowed, lost.count, "{lost:?}");
+    assert_eq!(lost.allowed_by, Some(AllowedBy::Acks1));
+    // The seed named first really loses a write, and nothing that acks=1 does not allow.
+    let outcome = SeedRun::run(Profile::Acks1, first, 150).outcome();
+    assert!(outcome.records.lost > 0);
+    assert!(outcome.findings.iter().any(|f| matches!(
+        f,
+        Finding::LostAcknowledgedWrites {
+            allowed_by: Some(AllowedBy::Acks1),
+            ..
+        }
+    )));
+    assert!(!outcome.failed(), "{:#?}", outcome.findings);
+}
+
+/// The report sums seeds: records, violations by invariant (allowed ones apart), failed checks
+/// by name, and the smallest failing seed whatever order the seeds came in; a strict report
+/// fails seeds on allowed findings too.
+#[test]
+fn a_report_counts_failing_seeds_and_names_the_smallest() {
+    let records = |sent, lost| LedgerCounts {
+        sent,
+        acked: sent - 1,
+        lost,
+        ..LedgerCounts::default()
+    };
+    let violated = |invariant: &str, count, allowed_by| Finding::InvariantViolated {
+        invariant: invariant.into(),
+        count,
+        first_at_ms: 5,
+        detail: "d".into(),
+        allowed_by,
+    };
+    let outcome = |seed, records, findings| SeedOutcome {
+        seed,
+        ops: 10,
+        records,
+        simulated_ms: 1_000,
+        steps: 50,
+        findings,
+    };
+    let plan = |strict| SweepPlan {
+        profile: Profile::Acks1,
+        seeds: 3..6,
+        ops: 10,
+        strict,
+    };
+    let mut report = SweepReport::new(&plan(false));
+    let mut strict = SweepReport::new(&plan(true));
+    let outcomes = [
+        outcome(
+            3,
+            records(10, 2),
+            vec![
+                Finding::LostAcknowledgedWrites {
+                    count: 2,
+                    allowed_by: Some(AllowedBy::Acks1),
+                },
+                violated("NoAckedRecordLost", 2, Some(AllowedBy::Acks1)),
+            ],
+        ),
+        outcome(
+            5,
+            records(20, 0),
+            vec![
+                violated("OffsetsContiguous", 3, None),
+                Finding::IsrNotFull {
+                    partition: "orders-1".into(),
+                    isr: vec![1, 2],
+                },
+                Finding::IsrNotFull {
+                    partition: "orders-2".into(),
+                    isr: vec![1],
+                },
+            ],
+        ),
+        outcome(
+            4,
+            records(30, 1),
+            vec![
+                violated("OffsetsContiguous", 1, None),
+                Finding::UnsettledSends { count: 1 },
+            ],
+        ),
+    ];
+    for o in outcomes {
+        strict.add(o.clone());
+        report.add(o);
+    }
+    assert_eq!(report.seeds, 3);
+    assert_eq!(
+        (
+            report.records.sent,
+            report.records.acked,
+            report.records.lost
+        ),
+        (60, 57, 3)
+    );
+    assert_eq!((report.simulated_ms, report.steps), (3_000, 150));
+    assert_eq!(
+        (report.seeds_with_loss, report.smallest_seed_with_loss),
+        (2, Some(3))
+    );
+    assert_eq!(
+        (report.seeds_failed, report.smallest_failing_seed),
+        (2, Some(4))
+    );
+    let lost = &report.violations["NoAckedRecordLost"];
+    assert_eq!((lost.count, lost.allowed, lost.seeds), (2, 2, 1));
+    let gaps = &report.violations["OffsetsContiguous"];
+    assert_eq!((gaps.count, gaps.allowed, gaps.seeds), (4, 0, 2));
+    let checks: Vec<(&str, u64)> = report
+        .failed_checks
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            ("invariant_violated", 2),
+            ("isr_not_full", 1),
+            ("unsettled_sends", 1)
+        ]
+    );
+    let kept: Vec<u64> = report.failures.iter().map(|o| o.seed).collect();
+    assert_eq!(kept, [5, 4]);
+    assert!(!report.passed());
+    // Strict: the allowed loss of seed 3 fails it too.
+    assert_eq!(
+        (strict.seeds_failed, strict.smallest_failing_seed),
+        (3, Some(3))
+    );
+    assert_eq!(strict.failed_checks["lost_acknowledged_writes"], 1);
+    assert_eq!(strict.failed_checks["invariant_violated"], 3);
+    assert_eq!(strict.violations, report.violations);
 }
 
 #[test]
 fn acks_1_with_faults_only_loses_what_acks_1_allows() {
-    for seed in 0..seeds() / 2 {
+    for seed in 0..seeds().count() as u64 / 2 {
         let mut config = SimConfig::demo_timing();
         config.producer.acks = Acks::One;
         config.producer.enable_idempotence = false;
@@ -234,29 +278,5 @@ fn acks_1_with_faults_only_loses_what_acks_1_allows() {
             "seed {seed}: {:?}",
             t.unallowed_violations()
         );
-    }
-}
-
-/// Replays one seed of the guarded sweep and prints its events (`KAFKA_SIM_SEED=N`, with
-/// `--ignored --nocapture`): the way to look at a seed the sweep reported.
-#[test]
-#[ignore]
-fn replay_one_seed() {
-    let seed = std::env::var("KAFKA_SIM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let (t, groups) = guarded_run(seed, 120);
-    for e in &t.events {
-        eprintln!("{} {:?} {:?}", e.at, e.cause, e.kind);
-    }
-    eprintln!(
-        "seed {seed}: {} steps, {}, ledger {:?}",
-        t.sim.steps(),
-        t.sim.now(),
-        t.sim.ledger().counts()
-    );
-    for g in groups {
-        eprintln!("{g}: {:?}", t.sim.ledger().consumption_counts(g));
     }
 }

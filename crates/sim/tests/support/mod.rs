@@ -363,44 +363,10 @@ pub fn unallowed_group_violations(events: &[Event]) -> Vec<&Event> {
         .collect()
 }
 
-/// Checks that `group` processed every committed record of `topic` at least once and skipped
-/// none (at-least-once delivery); the error names the first few records it never processed.
-pub fn processed_every_committed_record(sim: &Sim, group: &str, topic: &str) -> Result<(), String> {
-    let counts = sim.ledger().consumption_counts(group);
-    if counts.skipped != 0 {
-        return Err(format!(
-            "group {group} skipped {} committed records: {counts:?}",
-            counts.skipped
-        ));
-    }
-    let Some(topic_id) = sim.catalog().id(topic) else {
-        return Err(format!("no topic {topic}"));
-    };
-    let missed: Vec<String> = sim
-        .ledger()
-        .records()
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.tp.topic == topic_id && r.committed && !r.is_internal())
-        .filter(|(i, _)| sim.ledger().times_processed(group, RecordId(*i as u64)) == 0)
-        .map(|(i, r)| {
-            format!(
-                "record {i} at {}@{}",
-                sim.tp_name(r.tp),
-                r.committed_offset.map_or(-1, |o| o.0 as i64)
-            )
-        })
-        .collect();
-    if missed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "group {group} never processed {} committed records of {topic} (first: {:?}); {counts:?}",
-            missed.len(),
-            &missed[..missed.len().min(5)]
-        ))
-    }
-}
+// Whether `group` processed every committed record of `topic` at least once and skipped none:
+// the sweep's check, shared by the property tests.
+#[allow(unused_imports)] // not every test file that includes `support` uses it
+pub use kafka_sim::sweep::processed_every_committed_record;
 
 impl TestCluster {
     /// Applies `c` and collects the events it emitted at once.
@@ -411,35 +377,14 @@ impl TestCluster {
 }
 
 impl TestCluster {
-    /// Whether `group` is Stable, its running members are idle in `poll()`, and every partition
-    /// is owned by one of them whose position reached the high watermark: it consumed everything
-    /// committed so far. (Committed offsets may lag behind: a commit that failed during a
-    /// rebalance is only made up by the next one.)
+    /// Whether `group` consumed everything committed so far (the sweep's check: Stable, members
+    /// idle in `poll()`, every partition owned and read to the high watermark).
     pub fn group_caught_up(&self, group: &str) -> bool {
-        self.sim
-            .group_views()
-            .into_iter()
-            .find(|g| g.group == group)
-            .is_some_and(|g| {
-                g.state == "Stable"
-                    && g.members
-                        .iter()
-                        .filter(|m| m.alive)
-                        .all(|m| m.generation == g.generation && m.client_state == "polling")
-                    && g.lag
-                        .iter()
-                        .all(|row| row.owner.is_some() && row.position == Some(row.log_end_offset))
-            })
+        kafka_sim::sweep::group_caught_up(&self.sim, group)
     }
 
     /// Consumers whose process runs (`running`) or not, as their groups' views say.
     pub fn consumers_running(&self, running: bool) -> Vec<u32> {
-        self.sim
-            .group_views()
-            .iter()
-            .flat_map(|g| g.members.iter())
-            .filter(|m| m.alive == running)
-            .map(|m| m.consumer.0)
-            .collect()
+        kafka_sim::sweep::consumers_running(&self.sim, running)
     }
 }

@@ -9,6 +9,7 @@
 //!   "timing": "demo",
 //!   "config": { "brokers": 3, "producer": { "acks": "1", "enable.idempotence": false } },
 //!   "until_ms": 60000,
+//!   "load_generator": [ { "at": 500, "rate": 4, "keys": 5, "topics": ["orders"] } ],
 //!   "commands": [
 //!     { "at": 1000, "command": { "type": "create_topic", "name": "orders", "partitions": 3, "replication_factor": 3 } },
 //!     { "at": 3000, "command": { "type": "produce", "topic": "orders", "key": "customer_1", "value": "order 1" } },
@@ -19,7 +20,12 @@
 //!
 //! `timing` picks the base configuration (`kafka`: Kafka's defaults; `demo`: shortened timeouts)
 //! and `config` overrides any of its fields by Kafka's config names. Commands run in `at` order
-//! (ties in file order); a command the cluster refuses is reported, not fatal.
+//! (ties in file order); a command the cluster refuses is reported, not fatal. `load_generator`
+//! lists the settings of a producer loop over time ([`load_generator`]): the records it sends are
+//! regenerated on replay, not listed. Times, rates and sizes are bounded ([`MAX_RUN_MS`] …) so
+//! that a hand-edited file cannot make a run that never ends.
+
+pub mod load_generator;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -31,9 +37,15 @@ use crate::error::{CommandError, ConfigError};
 use crate::goal::Check;
 use crate::sim::Sim;
 use crate::time::SimTime;
+use crate::timeline::{Timeline, feed};
+use load_generator::{LoadSetting, MAX_LOAD_KEYS, MAX_LOAD_RATE};
 
 /// The scenario format version this build reads and writes.
 pub const SCENARIO_VERSION: u32 = 1;
+/// Latest time a scenario may name (`at`, `until_ms`): one simulated hour.
+pub const MAX_RUN_MS: u64 = 3_600_000;
+/// Most commands plus load settings a scenario may list.
+pub const MAX_ENTRIES: usize = 100_000;
 
 /// Which defaults a scenario's `config` overrides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +98,26 @@ pub struct Scenario {
     /// The commands, each at a simulated time.
     #[serde(default)]
     pub commands: Vec<TimedCommand>,
+    /// The load generator's settings, each from a simulated time on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_generator: Vec<LoadSetting>,
+}
+
+/// What a scenario tells besides its run: title, story, goal and expectations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Story {
+    /// A short name for menus.
+    pub title: String,
+    /// What the scenario shows, in a sentence.
+    pub description: String,
+    /// The story, told as the run reaches each step's time.
+    pub steps: Vec<Step>,
+    /// What the learner is asked to do, checked live.
+    pub goal: Option<Goal>,
+    /// What the run shows by itself.
+    pub expect: Vec<Check>,
+    /// The twin scenario's file name, if any.
+    pub twin: Option<String>,
 }
 
 /// One step of a scenario's story.
@@ -117,6 +149,15 @@ pub enum ScenarioError {
     UnsupportedVersion(u64),
     /// The configuration is invalid.
     Config(ConfigError),
+    /// A number or a list is beyond what the simulation accepts.
+    TooLarge {
+        /// Which field (`until_ms`, `commands[3].at`, `load_generator[0].rate`, `commands`).
+        field: String,
+        /// Its value (or length).
+        value: u64,
+        /// The largest accepted.
+        max: u64,
+    },
 }
 
 impl fmt::Display for ScenarioError {
@@ -130,6 +171,12 @@ impl fmt::Display for ScenarioError {
                 )
             }
             ScenarioError::Config(e) => write!(f, "invalid configuration: {e}"),
+            ScenarioError::TooLarge { field, value, max } => {
+                write!(
+                    f,
+                    "{field} is {value}, more than the largest accepted, {max}"
+                )
+            }
         }
     }
 }
@@ -184,8 +231,71 @@ impl Scenario {
         obj.insert("config".into(), config);
         let scenario: Scenario =
             serde_json::from_value(doc).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        scenario.check_limits()?;
         scenario.config.validate().map_err(ScenarioError::Config)?;
         Ok(scenario)
+    }
+
+    /// Checks that times, rates and list lengths are within [`MAX_RUN_MS`], [`MAX_ENTRIES`],
+    /// [`MAX_LOAD_RATE`] and [`MAX_LOAD_KEYS`].
+    pub fn check_limits(&self) -> Result<(), ScenarioError> {
+        let check = |field: &dyn Fn() -> String, value: u64, max: u64| {
+            if value > max {
+                Err(ScenarioError::TooLarge {
+                    field: field(),
+                    value,
+                    max,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let entries = self.commands.len() + self.load_generator.len();
+        check(&|| "commands".into(), entries as u64, MAX_ENTRIES as u64)?;
+        if let Some(until) = self.until_ms {
+            check(&|| "until_ms".into(), until, MAX_RUN_MS)?;
+        }
+        for (i, c) in self.commands.iter().enumerate() {
+            check(&|| format!("commands[{i}].at"), c.at.0, MAX_RUN_MS)?;
+        }
+        for (i, l) in self.load_generator.iter().enumerate() {
+            check(&|| format!("load_generator[{i}].at"), l.at.0, MAX_RUN_MS)?;
+            let rate = u64::from(l.rate);
+            check(
+                &|| format!("load_generator[{i}].rate"),
+                rate,
+                MAX_LOAD_RATE.into(),
+            )?;
+            let keys = u64::from(l.keys);
+            check(
+                &|| format!("load_generator[{i}].keys"),
+                keys,
+                MAX_LOAD_KEYS.into(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The title, description, steps, goal, expectations and twin.
+    pub fn story(&self) -> Story {
+        Story {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            steps: self.steps.clone(),
+            goal: self.goal.clone(),
+            expect: self.expect.clone(),
+            twin: self.twin.clone(),
+        }
+    }
+
+    /// Replaces the title, description, steps, goal, expectations and twin.
+    pub fn set_story(&mut self, story: Story) {
+        self.title = story.title;
+        self.description = story.description;
+        self.steps = story.steps;
+        self.goal = story.goal;
+        self.expect = story.expect;
+        self.twin = story.twin;
     }
 
     /// The scenario as pretty JSON (the full configuration is written out).
@@ -193,7 +303,7 @@ impl Scenario {
         serde_json::to_string_pretty(self).expect("scenarios always serialize")
     }
 
-    /// When the run ends: `until_ms`, or a minute after the last command.
+    /// When the run ends: `until_ms`, or a minute after the last command or load setting.
     pub fn end(&self) -> SimTime {
         match self.until_ms {
             Some(ms) => SimTime(ms),
@@ -201,6 +311,7 @@ impl Scenario {
                 .commands
                 .iter()
                 .map(|c| c.at)
+                .chain(self.load_generator.iter().map(|l| l.at))
                 .max()
                 .unwrap_or_default()
                 .plus_ms(60_000),
@@ -210,28 +321,21 @@ impl Scenario {
     /// Runs the scenario to `until` (or its end) and returns the finished `Sim` with the refused
     /// commands. Every event stays in the Sim's event buffer for the caller to drain.
     pub fn run(&self, until: Option<SimTime>) -> Result<(Sim, Vec<RefusedCommand>), ScenarioError> {
-        let mut sim = Sim::new(self.config.clone(), self.seed).map_err(ScenarioError::Config)?;
+        // A timeline without checkpoints: the same replay order as the page's time travel.
+        let mut t = Timeline::with_checkpoint_every(self.config.clone(), self.seed, u64::MAX)
+            .map_err(ScenarioError::Config)?;
         let until = until.unwrap_or_else(|| self.end());
-        let mut order: Vec<usize> = (0..self.commands.len()).collect();
-        order.sort_by_key(|i| self.commands[*i].at); // stable: ties keep file order
         let mut refused = Vec::new();
-        for i in order {
-            let TimedCommand { at, command } = &self.commands[i];
-            if *at > until {
-                break;
-            }
-            sim.advance_to(*at);
-            if let Err(error) = sim.apply(command.clone()) {
-                refused.push(RefusedCommand {
-                    index: i,
-                    at: *at,
-                    message: error.to_string(),
-                    error,
-                });
-            }
-        }
-        sim.advance_to(until);
-        Ok((sim, refused))
+        feed(&mut t, self, until, |index, error| {
+            refused.push(RefusedCommand {
+                index,
+                at: self.commands[index].at,
+                message: error.to_string(),
+                error,
+            })
+        });
+        t.advance_to(until);
+        Ok((t.into_sim(), refused))
     }
 }
 

@@ -30,6 +30,11 @@ use crate::time::SimTime;
 pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 5_000;
 /// Checkpoints kept before older ones are thinned (every other one dropped, spacing doubled).
 pub const MAX_CHECKPOINTS: usize = 128;
+/// Most memory the checkpoints' clusters may hold together (their ledgers, logs and checker, as
+/// `Sim::memory_stats` counts them) before they are thinned the same way. A checkpoint is a
+/// full clone, so a busy run's checkpoints grow with it; thinning keeps memory bounded at the
+/// price of longer replays when seeking.
+pub const MAX_CHECKPOINT_BYTES: u64 = 192 * 1024 * 1024;
 
 /// Everything that replay must restore: the cluster, the load generator, the goal's watch and
 /// how far through the log they are.
@@ -43,6 +48,8 @@ struct State {
     applied: usize,
     /// How many load settings have been applied.
     load_applied: usize,
+    /// Estimated bytes held (set when taken as a checkpoint).
+    bytes: u64,
 }
 
 /// A run that can be replayed from any moment.
@@ -82,6 +89,7 @@ impl Timeline {
             watch: None,
             applied: 0,
             load_applied: 0,
+            bytes: 0,
         };
         Ok(Timeline {
             config,
@@ -188,6 +196,14 @@ impl Timeline {
     /// How many checkpoints are kept.
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
+    }
+
+    /// What each checkpoint's cluster holds, oldest first (for the seek benchmark).
+    pub fn checkpoint_memory(&self) -> Vec<crate::sim::MemoryStats> {
+        self.checkpoints
+            .iter()
+            .map(|c| c.sim.memory_stats())
+            .collect()
     }
 
     /// Simulated milliseconds between checkpoints (doubles as old ones are thinned).
@@ -376,13 +392,18 @@ impl Timeline {
     fn take_checkpoint(&mut self) {
         let mut state = self.current.clone();
         state.sim.drain_events().for_each(drop);
+        state.bytes = estimated_bytes(&state.sim);
         self.checkpoints.push(state);
-        if self.checkpoints.len() > MAX_CHECKPOINTS {
-            // Keep the first, then every other one: half the memory, twice the spacing.
-            let mut i = 0;
+        let held = || self.checkpoints.iter().map(|c| c.bytes).sum::<u64>();
+        if self.checkpoints.len() > MAX_CHECKPOINTS
+            || (self.checkpoints.len() > 2 && held() > MAX_CHECKPOINT_BYTES)
+        {
+            // Keep the first, the newest, and every other one between: half the memory, twice
+            // the spacing.
+            let (mut i, last) = (0, self.checkpoints.len());
             self.checkpoints.retain(|_| {
                 i += 1;
-                i == 1 || i % 2 == 0
+                i == 1 || i == last || i % 2 == 0
             });
             self.every_ms = self.every_ms.saturating_mul(2);
         }
@@ -397,6 +418,16 @@ impl Timeline {
         );
         self.current.sim
     }
+}
+
+/// What a cluster's records take: ledger slots, replica log slots, the checker's history and the
+/// groups' tallies.
+fn estimated_bytes(sim: &Sim) -> u64 {
+    let m = sim.memory_stats();
+    m.ledger_capacity * m.ledger_record_bytes as u64
+        + m.log_capacity * m.log_entry_bytes as u64
+        + m.checker_bytes
+        + m.consumption_bytes
 }
 
 /// Feeds a scenario's commands and load settings into `t` in time order (a tie keeps file

@@ -300,7 +300,10 @@ impl Scenario {
 
     /// The scenario as pretty JSON (the full configuration is written out).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("scenarios always serialize")
+        // Through a `Value`, as `from_json` reads: each type's serializer is compiled once for
+        // `Value` instead of once more for the writer, which keeps the page's wasm smaller.
+        let value = serde_json::to_value(self).expect("scenarios always serialize");
+        serde_json::to_string_pretty(&value).expect("a value always serializes")
     }
 
     /// When the run ends: `until_ms`, or a minute after the last command or load setting.
@@ -324,6 +327,7 @@ impl Scenario {
         // A timeline without checkpoints: the same replay order as the page's time travel.
         let mut t = Timeline::with_checkpoint_every(self.config.clone(), self.seed, u64::MAX)
             .map_err(ScenarioError::Config)?;
+        t.observing = false; // the events stay in the Sim for the caller
         let until = until.unwrap_or_else(|| self.end());
         let mut refused = Vec::new();
         feed(&mut t, self, until, |index, error| {

@@ -18,7 +18,7 @@
 use crate::command::{Command, TimedCommand};
 use crate::config::SimConfig;
 use crate::error::{CommandError, ConfigError};
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::goal::Watch;
 use crate::ids::CommandId;
 use crate::scenario::load_generator::{LoadGenerator, LoadSetting};
@@ -36,14 +36,20 @@ pub const MAX_CHECKPOINTS: usize = 128;
 /// price of longer replays when seeking.
 pub const MAX_CHECKPOINT_BYTES: u64 = 192 * 1024 * 1024;
 
-/// Everything that replay must restore: the cluster, the load generator, the goal's watch and
-/// how far through the log they are.
+/// Violations remembered for the alarm panel after a jump in time.
+pub const RECENT_VIOLATIONS: usize = 20;
+
+/// Everything that replay must restore: the cluster, the load generator, the goal's watch, the
+/// guarantees broken so far and how far through the log they are.
 #[derive(Clone, Debug)]
 struct State {
     sim: Sim,
     load: LoadGenerator,
     /// Follows every event when the run has a goal.
     watch: Option<Watch>,
+    /// `InvariantViolated` events so far, and the latest of them.
+    violations: u64,
+    recent_violations: Vec<Event>,
     /// How many log commands have been applied.
     applied: usize,
     /// How many load settings have been applied.
@@ -63,8 +69,12 @@ pub struct Timeline {
     checkpoints: Vec<State>,
     every_ms: u64,
     current: State,
-    /// Events observed by the watch and not yet drained (used only when there is a watch).
+    /// Events observed and not yet drained.
     pending: Vec<Event>,
+    /// Whether events go through `pending` (false: they stay in the Sim, for `Scenario::run`).
+    pub(crate) observing: bool,
+    /// Whether observed events are dropped instead of kept for draining (while replaying).
+    replaying: bool,
     /// The latest moment this branch of the run has reached.
     reached: SimTime,
 }
@@ -87,6 +97,8 @@ impl Timeline {
             sim,
             load: LoadGenerator::new(seed),
             watch: None,
+            violations: 0,
+            recent_violations: Vec::new(),
             applied: 0,
             load_applied: 0,
             bytes: 0,
@@ -101,6 +113,8 @@ impl Timeline {
             every_ms: every_ms.max(1),
             current: state,
             pending: Vec::new(),
+            observing: true,
+            replaying: false,
             reached: SimTime::ZERO,
         })
     }
@@ -112,6 +126,7 @@ impl Timeline {
         let mut t = Timeline::new(scenario.config.clone(), scenario.seed)?;
         t.set_story(scenario.story());
         let end = scenario.end();
+        t.replaying = true;
         feed(&mut t, scenario, end, |_, _| {});
         t.advance_to(end);
         t.seek(SimTime::ZERO);
@@ -151,15 +166,21 @@ impl Timeline {
         &self.current.load
     }
 
-    /// The events since the last drain, in order (replaces `sim().drain_events()`, so that a
-    /// goal's watch sees every event first).
+    /// The events since the last drain, in order (replaces `sim().drain_events()`, so that the
+    /// goal's watch and the violation count see every event first).
     pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
-        if self.current.watch.is_some() {
+        if self.observing {
             self.observe();
             self.pending.drain(..)
         } else {
             self.current.sim.drain_events()
         }
+    }
+
+    /// How many guarantees broke so far (`InvariantViolated` events), and the latest of them,
+    /// oldest first — right after a seek too, when the events on the way were not drained.
+    pub fn violations(&self) -> (u64, &[Event]) {
+        (self.current.violations, &self.current.recent_violations)
     }
 
     /// The current simulated time.
@@ -315,9 +336,11 @@ impl Timeline {
         let checkpoint = self.checkpoints[i].sim.now();
         if at < now || checkpoint > now {
             self.current = self.checkpoints[i].clone();
-            self.pending.clear();
         }
+        self.pending.clear();
+        self.replaying = true;
         self.advance_to(at);
+        self.replaying = false;
         self.drain_events().for_each(drop);
     }
 
@@ -371,11 +394,24 @@ impl Timeline {
         self.observe();
     }
 
-    /// Lets the goal's watch see the events produced so far.
+    /// Lets the goal's watch and the violation count see the events produced so far.
     fn observe(&mut self) {
-        if let Some(watch) = &mut self.current.watch {
-            for event in self.current.sim.drain_events() {
+        if !self.observing {
+            return;
+        }
+        let s = &mut self.current;
+        for event in s.sim.drain_events() {
+            if let Some(watch) = &mut s.watch {
                 watch.observe(&event);
+            }
+            if matches!(event.kind, EventKind::InvariantViolated { .. }) {
+                s.violations += 1;
+                if s.recent_violations.len() == RECENT_VIOLATIONS {
+                    s.recent_violations.remove(0);
+                }
+                s.recent_violations.push(event.clone());
+            }
+            if !self.replaying {
                 self.pending.push(event);
             }
         }

@@ -171,7 +171,7 @@ pub struct Run {
     pub charts: ChartSeries,
     /// The latest `InvariantViolated` events, newest last.
     pub alarms: VecDeque<Rc<LogEntry>>,
-    /// How many guarantees broke since the run started (or since the last jump in time).
+    /// How many guarantees broke since the run started.
     pub alarm_count: u64,
     /// The user's latest sends, newest last.
     pub sends: VecDeque<SentRecord>,
@@ -213,7 +213,14 @@ impl Run {
             topics: params.topic_names(),
             producer: 0,
         });
-        Ok(Run::around(timeline))
+        // Set-up breaks no guarantee, but count any it did once: restore_alarms counts them, so
+        // the set-up's events are drained here and only logged below.
+        let setup: Vec<kafka_sim::Event> = timeline.drain_events().collect();
+        let mut run = Run::around(timeline);
+        for event in setup {
+            run.log.push(event);
+        }
+        Ok(run)
     }
 
     /// Replays `scenario` and stands at `at` (clamped to the run's end; the start if `None`).
@@ -236,8 +243,22 @@ impl Run {
             carry_ms: 0.0,
             pending_send: None,
         };
+        // A replayed run (seeked: nothing left to drain) takes its alarms from the core.
+        run.restore_alarms();
         run.ingest();
         run
+    }
+
+    /// Alarms as the core counted them up to now (after a jump, the events on the way were not
+    /// drained): the latest go back into the log.
+    fn restore_alarms(&mut self) {
+        let (count, recent) = self.timeline.violations();
+        self.alarm_count = count;
+        self.alarms.clear();
+        for event in recent.to_vec() {
+            let entry = self.log.push(event).clone();
+            self.alarms.push_back(entry);
+        }
     }
 
     /// The simulated cluster at the current moment.
@@ -347,13 +368,12 @@ impl Run {
         self.timeline.set_load(setting);
     }
 
-    /// Goes to `at` in the recorded run. The log, alarms and charts start afresh from there:
-    /// they show what happens next, not the moments skipped.
+    /// Goes to `at` in the recorded run. The log and charts start afresh from there (they show
+    /// what happens next, not the moments skipped); the alarms are the core's count so far.
     pub fn seek(&mut self, at: SimTime) {
         self.timeline.seek(at.min(self.timeline.end()));
         self.log = EventLog::default();
-        self.alarms.clear();
-        self.alarm_count = 0;
+        self.restore_alarms();
         self.sends.clear();
         self.consumer_exits.clear();
         self.pending_send = None;
@@ -960,5 +980,29 @@ mod tests {
             notice.starts_with("the file: ") && notice.contains("brokers"),
             "{notice}"
         );
+    }
+
+    #[test]
+    fn alarms_after_a_seek_are_the_cores_count_so_far() {
+        let text = include_str!("../../../www/scenarios/acks-1-leader-failover.json");
+        let scenario = Scenario::from_json(text).unwrap();
+        let s = store().reduce(Action::Load(Rc::new(LoadRun {
+            scenario,
+            at: None,
+            play: false,
+            source: "preset".into(),
+        })));
+        assert_eq!(s.run.borrow().alarm_count, 0);
+        let s = s.reduce(Action::Seek(SimTime(25_000)));
+        {
+            let run = s.run.borrow();
+            // tests/scenarios.rs: the three lost writes are three violations allowed by acks=1.
+            assert_eq!(run.alarm_count, 3);
+            assert_eq!(run.alarms.len(), 3);
+            assert_eq!(run.timeline.goal_holds(), Some(true));
+        }
+        let s = s.reduce(Action::Seek(SimTime(2_000)));
+        assert_eq!(s.run.borrow().alarm_count, 0);
+        assert_eq!(s.run.borrow().timeline.goal_holds(), Some(false));
     }
 }

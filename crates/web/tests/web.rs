@@ -30,8 +30,14 @@ impl Mounted {
             .expect("body")
             .append_child(&root)
             .expect("append root");
-        let handle =
-            yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { params, session: false }).render();
+        let handle = yew::Renderer::<App>::with_root_and_props(
+            root.clone(),
+            AppProps {
+                params,
+                session: false,
+            },
+        )
+        .render();
         yew::scheduler::flush().await;
         Mounted { root, handle }
     }

@@ -13,6 +13,10 @@
 //! - Components, one per panel: [`lanes`], [`cluster`], [`producer_panel`], [`controls`],
 //!   [`event_log`], [`inspector`], [`ledger_panel`], [`charts`], [`groups_panel`],
 //!   [`config_panel`], [`overlays`] (help, "What is modelled").
+//! - Time travel and runs: [`scrubber`] (the timeline), [`run_menu`] (share, export, import,
+//!   presets, new run), [`share_link`] (`#run=` links) over [`compression`] (the browser's
+//!   deflate-raw), [`run_io`] (localStorage, files, fetches), [`presets`] (menu and story panel),
+//!   [`time_travel`] (resume, save, open links).
 //! - [`frame_loop`] — the requestAnimationFrame hook; [`shortcuts`] — the keyboard;
 //!   [`panic_panel`] — the error panel a panic leaves instead of a blank page.
 
@@ -41,8 +45,8 @@ pub mod producer_panel;
 pub mod run_io;
 pub mod run_menu;
 pub mod running_example;
-pub mod share_link;
 pub mod scrubber;
+pub mod share_link;
 pub mod shortcuts;
 pub mod store;
 pub mod time_travel;

@@ -294,51 +294,57 @@ mod tests {
         );
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config {
-            cases: 256,
-            failure_persistence: None,
-            ..Default::default()
-        })]
+    /// Property tests (native only: proptest does not build for wasm32).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
 
-        /// Any bytes survive base64url; any text either decodes or names a bad character.
-        #[test]
-        fn base64url_round_trips(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300), text in ".{0,40}") {
-            let encoded = base64url_encode(&bytes);
-            proptest::prop_assert!(encoded.bytes().all(|b| ALPHABET.contains(&b)));
-            proptest::prop_assert_eq!(base64url_decode(&encoded).unwrap(), bytes);
-            let _ = base64url_decode(&text); // never panics
-            let _ = parse_fragment(&text);
+        proptest::proptest! {
+            #![proptest_config(proptest::test_runner::Config {
+                cases: 256,
+                failure_persistence: None,
+                ..Default::default()
+            })]
+
+            /// Any bytes survive base64url; any text either decodes or names a bad character.
+            #[test]
+            fn base64url_round_trips(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300), text in ".{0,40}") {
+                let encoded = base64url_encode(&bytes);
+                proptest::prop_assert!(encoded.bytes().all(|b| ALPHABET.contains(&b)));
+                proptest::prop_assert_eq!(base64url_decode(&encoded).unwrap(), bytes);
+                let _ = base64url_decode(&text); // never panics
+                let _ = parse_fragment(&text);
+            }
         }
-    }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config {
-            cases: 8,
-            failure_persistence: None,
-            ..Default::default()
-        })]
+        proptest::proptest! {
+            #![proptest_config(proptest::test_runner::Config {
+                cases: 8,
+                failure_persistence: None,
+                ..Default::default()
+            })]
 
-        /// run → link encoding (identity compression natively: the browser's deflate is tested
-        /// in tests/links.rs) → run gives the same scenario, and replaying it the same records
-        /// as the page's live run (event streams: crates/sim/tests/run_files.rs).
-        #[test]
-        fn a_page_run_round_trips_through_the_link_encoding(seed in 1u64..500, rate in 0u32..40, kill in 1u32..=3, wait in 500u64..6_000) {
-            use crate::page_params::StartParams;
-            use crate::store::Run;
-            let params = StartParams { seed, rate: f64::from(rate), ..StartParams::default() };
-            let mut run = Run::new(&params).unwrap();
-            run.advance(wait);
-            run.apply(kafka_sim::Command::KillBroker { broker: kill }).unwrap();
-            run.advance(wait);
-            let scenario = run.timeline.to_scenario("");
-            let link = fragment(&base64url_encode(scenario.to_json().as_bytes()), run.sim().now());
-            let f = parse_fragment(&link).unwrap().unwrap();
-            let back = scenario_from_bytes(&base64url_decode(f.payload).unwrap()).unwrap();
-            proptest::prop_assert_eq!(&back, &scenario);
-            proptest::prop_assert_eq!(f.at, Some(run.sim().now()));
-            let opened = Run::from_scenario(&back, f.at).unwrap();
-            proptest::prop_assert_eq!(opened.sim().ledger().records(), run.sim().ledger().records());
+            /// run → link encoding (identity compression natively: the browser's deflate is tested
+            /// in tests/links.rs) → run gives the same scenario, and replaying it the same records
+            /// as the page's live run (event streams: crates/sim/tests/run_files.rs).
+            #[test]
+            fn a_page_run_round_trips_through_the_link_encoding(seed in 1u64..500, rate in 0u32..40, kill in 1u32..=3, wait in 500u64..6_000) {
+                use crate::page_params::StartParams;
+                use crate::store::Run;
+                let params = StartParams { seed, rate: f64::from(rate), ..StartParams::default() };
+                let mut run = Run::new(&params).unwrap();
+                run.advance(wait);
+                run.apply(kafka_sim::Command::KillBroker { broker: kill }).unwrap();
+                run.advance(wait);
+                let scenario = run.timeline.to_scenario("");
+                let link = fragment(&base64url_encode(scenario.to_json().as_bytes()), run.sim().now());
+                let f = parse_fragment(&link).unwrap().unwrap();
+                let back = scenario_from_bytes(&base64url_decode(f.payload).unwrap()).unwrap();
+                proptest::prop_assert_eq!(&back, &scenario);
+                proptest::prop_assert_eq!(f.at, Some(run.sim().now()));
+                let opened = Run::from_scenario(&back, f.at).unwrap();
+                proptest::prop_assert_eq!(opened.sim().ledger().records(), run.sim().ledger().records());
+            }
         }
     }
 }

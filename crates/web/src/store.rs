@@ -255,7 +255,7 @@ impl Run {
         let (count, recent) = self.timeline.violations();
         self.alarm_count = count;
         self.alarms.clear();
-        for event in recent.to_vec() {
+        for event in recent.iter().cloned() {
             let entry = self.log.push(event).clone();
             self.alarms.push_back(entry);
         }

@@ -46,6 +46,10 @@ pub const SCENARIO_VERSION: u32 = 1;
 pub const MAX_RUN_MS: u64 = 3_600_000;
 /// Most commands plus load settings a scenario may list.
 pub const MAX_ENTRIES: usize = 100_000;
+/// Most records a scenario may send through `produce_many` and the load generator together (a
+/// 10-minute session at 2,000 records/s sends 1.2 million; replaying far more would hold a
+/// browser tab for minutes).
+pub const MAX_RECORDS: u64 = 2_000_000;
 
 /// Which defaults a scenario's `config` overrides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,8 +240,8 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// Checks that times, rates and list lengths are within [`MAX_RUN_MS`], [`MAX_ENTRIES`],
-    /// [`MAX_LOAD_RATE`] and [`MAX_LOAD_KEYS`].
+    /// Checks that times, rates, list lengths and the records sent are within [`MAX_RUN_MS`],
+    /// [`MAX_ENTRIES`], [`MAX_LOAD_RATE`], [`MAX_LOAD_KEYS`] and [`MAX_RECORDS`].
     pub fn check_limits(&self) -> Result<(), ScenarioError> {
         let check = |field: &dyn Fn() -> String, value: u64, max: u64| {
             if value > max {
@@ -273,7 +277,32 @@ impl Scenario {
                 MAX_LOAD_KEYS.into(),
             )?;
         }
-        Ok(())
+        check(&|| "records sent".into(), self.records_sent(), MAX_RECORDS)
+    }
+
+    /// How many records `produce_many` commands and the load generator send until the end (an
+    /// upper bound: refused commands and topics are counted too).
+    fn records_sent(&self) -> u64 {
+        let end = self.end();
+        let mut settings: Vec<&LoadSetting> = self.load_generator.iter().collect();
+        settings.sort_by_key(|l| l.at);
+        let generated: u64 = settings
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let until = settings.get(i + 1).map_or(end, |next| next.at).max(l.at);
+                u64::from(l.rate).saturating_mul(until.since(l.at)) / 1_000
+            })
+            .fold(0, u64::saturating_add);
+        let many: u64 = self
+            .commands
+            .iter()
+            .map(|c| match &c.command {
+                crate::command::Command::ProduceMany { count, .. } => u64::from(*count),
+                _ => 0,
+            })
+            .fold(0, u64::saturating_add);
+        generated.saturating_add(many)
     }
 
     /// The title, description, steps, goal, expectations and twin.

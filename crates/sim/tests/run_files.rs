@@ -286,6 +286,22 @@ fn malformed_files_each_name_their_problem() {
             max: MAX_LOAD_RATE.into()
         }
     );
+    // Within every single limit, but an hour at 5,000 records/s is 18 million records.
+    let e = error_of(
+        r#"{"version":1,"until_ms":3600000,"load_generator":[{"at":0,"rate":5000,"topics":["orders"]}]}"#,
+    );
+    assert_eq!(
+        e,
+        ScenarioError::TooLarge {
+            field: "records sent".into(),
+            value: 18_000_000,
+            max: kafka_sim::scenario::MAX_RECORDS
+        }
+    );
+    let e = error_of(
+        r#"{"version":1,"commands":[{"at":0,"command":{"type":"produce_many","topic":"t","count":3000000}}]}"#,
+    );
+    assert!(e.to_string().contains("records sent is 3000000"), "{e}");
     // Not a scenario at all.
     assert!(matches!(error_of(""), ScenarioError::Parse(_)));
     assert!(matches!(error_of("null"), ScenarioError::Parse(_)));

@@ -51,12 +51,17 @@ pub fn open_link(hash: String, dispatch: Callback<Action>) {
     wasm_bindgen_futures::spawn_local(async move {
         match share_link::decode(&hash).await {
             Ok(None) => {}
-            Ok(Some((scenario, at))) => dispatch.emit(Action::Load(Rc::new(LoadRun {
-                scenario,
-                at,
-                play: false,
-                source: "the share link".into(),
-            }))),
+            Ok(Some((scenario, at))) => {
+                dispatch.emit(Action::Load(Rc::new(LoadRun {
+                    scenario,
+                    at,
+                    play: false,
+                    source: "the share link".into(),
+                })));
+                // Opened: from now on it is the session (saved as it goes), so a reload resumes
+                // what the user did after opening it rather than the link again.
+                run_io::replace_fragment("");
+            }
             Err(e) => dispatch.emit(Action::ShowNotice(Rc::from(format!(
                 "The share link could not be opened: {e}. The current run is kept."
             )))),

@@ -673,6 +673,11 @@ impl Reducible for Store {
             Action::Load(load) => match Run::from_scenario(&load.scenario, load.at) {
                 Ok(run) => {
                     next.run = Rc::new(RefCell::new(run));
+                    // The footer and the seed field show the loaded run's seed.
+                    next.params = Rc::new(StartParams {
+                        seed: load.scenario.seed,
+                        ..(*self.params).clone()
+                    });
                     next.selection = None;
                     next.notice = None;
                     next.playing = load.play;

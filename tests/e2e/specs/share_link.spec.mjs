@@ -35,7 +35,16 @@ test('a share link opens the same state of the same run', async () => {
   // Both play on identically: the run is deterministic from the link.
   await other.playground.byTestId('advance-1s').click();
   await playground.byTestId('advance-1s').click();
-  assert.deepEqual(await visibleState(other.page), await visibleState(page));
+  const after = await visibleState(other.page);
+  assert.deepEqual(after, await visibleState(page));
+
+  // Once opened, the link became the session: a reload resumes it with the second added, not
+  // the link's moment again.
+  assert.equal(new URL(other.page.url()).hash, '', 'the fragment is cleared once opened');
+  await other.page.reload();
+  await other.playground.lane('orders-0').waitFor({ state: 'visible' });
+  await other.page.waitForFunction((c) => document.querySelector('[data-testid="clock"]').textContent === c, after.clock);
+  assert.deepEqual(await visibleState(other.page), after);
   assert.deepEqual(problems, []);
   assert.deepEqual(other.problems, []);
   await page.close();

@@ -34,7 +34,7 @@ pub const MAX_CHECKPOINTS: usize = 128;
 /// `Sim::memory_stats` counts them) before they are thinned the same way. A checkpoint is a
 /// full clone, so a busy run's checkpoints grow with it; thinning keeps memory bounded at the
 /// price of longer replays when seeking.
-pub const MAX_CHECKPOINT_BYTES: u64 = 192 * 1024 * 1024;
+pub const MAX_CHECKPOINT_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Violations remembered for the alarm panel after a jump in time.
 pub const RECENT_VIOLATIONS: usize = 20;

@@ -3,7 +3,7 @@
 //!
 //! A page opened without URL parameters is the user's session: it resumes from `localStorage`
 //! (paused or playing, at the moment it was left) and saves itself after every action and every
-//! few simulated seconds. A share link in the fragment wins over the saved session; URL
+//! couple of wall seconds while it plays. A share link in the fragment wins over the saved session; URL
 //! parameters (embeds, benchmarks) neither resume nor save, so they never clobber it.
 
 use std::rc::Rc;
@@ -21,8 +21,8 @@ use crate::store::{Action, LoadRun, Store};
 
 /// `localStorage` key of whether the session was playing.
 const SESSION_PLAYING_KEY: &str = "kafka-playground.playing";
-/// The session is saved at least every this many simulated milliseconds while it plays.
-const SAVE_EVERY_MS: u64 = 2_000;
+/// While it plays, the session is saved every this many groups refreshes (about 2 wall seconds).
+const SAVE_EVERY_GROUPS_REFRESHES: u64 = 8;
 
 fn location_hash() -> String {
     web_sys::window()
@@ -69,15 +69,16 @@ pub fn resumed_store(params: StartParams, session: bool) -> Store {
     (*Rc::new(store).reduce(action)).clone()
 }
 
-/// Saves the session after every action and every [`SAVE_EVERY_MS`] of simulated time.
+/// Saves the session after every action and every 2 wall seconds or so while it plays.
 #[hook]
 pub fn use_session_saver(store: &UseReducerHandle<Store>, session: bool) {
-    let now = store.run.borrow().sim().now();
+    // `groups_stamp` moves every 250 wall ms while playing (and on every action): saving on
+    // every 8th keeps a fast-playing session from writing storage every frame.
     let key = (
         Rc::as_ptr(&store.run) as usize,
         store.actions,
         store.playing,
-        now.0 / SAVE_EVERY_MS,
+        store.groups_stamp / SAVE_EVERY_GROUPS_REFRESHES,
     );
     let store = (**store).clone();
     use_effect_with(key, move |_| {

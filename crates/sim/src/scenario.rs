@@ -9,6 +9,7 @@
 //!   "timing": "demo",
 //!   "config": { "brokers": 3, "producer": { "acks": "1", "enable.idempotence": false } },
 //!   "until_ms": 60000,
+//!   "load_generator": [ { "at": 500, "rate": 4, "keys": 5, "topics": ["orders"] } ],
 //!   "commands": [
 //!     { "at": 1000, "command": { "type": "create_topic", "name": "orders", "partitions": 3, "replication_factor": 3 } },
 //!     { "at": 3000, "command": { "type": "produce", "topic": "orders", "key": "customer_1", "value": "order 1" } },
@@ -19,7 +20,12 @@
 //!
 //! `timing` picks the base configuration (`kafka`: Kafka's defaults; `demo`: shortened timeouts)
 //! and `config` overrides any of its fields by Kafka's config names. Commands run in `at` order
-//! (ties in file order); a command the cluster refuses is reported, not fatal.
+//! (ties in file order); a command the cluster refuses is reported, not fatal. `load_generator`
+//! lists the settings of a producer loop over time ([`load_generator`]): the records it sends are
+//! regenerated on replay, not listed. Times, rates and sizes are bounded ([`MAX_RUN_MS`] …) so
+//! that a hand-edited file cannot make a run that never ends.
+
+pub mod load_generator;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -31,9 +37,19 @@ use crate::error::{CommandError, ConfigError};
 use crate::goal::Check;
 use crate::sim::Sim;
 use crate::time::SimTime;
+use crate::timeline::{Timeline, feed};
+use load_generator::{LoadSetting, MAX_LOAD_KEYS, MAX_LOAD_RATE};
 
 /// The scenario format version this build reads and writes.
 pub const SCENARIO_VERSION: u32 = 1;
+/// Latest time a scenario may name (`at`, `until_ms`): one simulated hour.
+pub const MAX_RUN_MS: u64 = 3_600_000;
+/// Most commands plus load settings a scenario may list.
+pub const MAX_ENTRIES: usize = 100_000;
+/// Most records a scenario may send through `produce_many` and the load generator together (a
+/// 10-minute session at 2,000 records/s sends 1.2 million; replaying far more would hold a
+/// browser tab for minutes).
+pub const MAX_RECORDS: u64 = 2_000_000;
 
 /// Which defaults a scenario's `config` overrides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +102,26 @@ pub struct Scenario {
     /// The commands, each at a simulated time.
     #[serde(default)]
     pub commands: Vec<TimedCommand>,
+    /// The load generator's settings, each from a simulated time on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_generator: Vec<LoadSetting>,
+}
+
+/// What a scenario tells besides its run: title, story, goal and expectations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Story {
+    /// A short name for menus.
+    pub title: String,
+    /// What the scenario shows, in a sentence.
+    pub description: String,
+    /// The story, told as the run reaches each step's time.
+    pub steps: Vec<Step>,
+    /// What the learner is asked to do, checked live.
+    pub goal: Option<Goal>,
+    /// What the run shows by itself.
+    pub expect: Vec<Check>,
+    /// The twin scenario's file name, if any.
+    pub twin: Option<String>,
 }
 
 /// One step of a scenario's story.
@@ -117,6 +153,15 @@ pub enum ScenarioError {
     UnsupportedVersion(u64),
     /// The configuration is invalid.
     Config(ConfigError),
+    /// A number or a list is beyond what the simulation accepts.
+    TooLarge {
+        /// Which field (`until_ms`, `commands[3].at`, `load_generator[0].rate`, `commands`).
+        field: String,
+        /// Its value (or length).
+        value: u64,
+        /// The largest accepted.
+        max: u64,
+    },
 }
 
 impl fmt::Display for ScenarioError {
@@ -130,6 +175,12 @@ impl fmt::Display for ScenarioError {
                 )
             }
             ScenarioError::Config(e) => write!(f, "invalid configuration: {e}"),
+            ScenarioError::TooLarge { field, value, max } => {
+                write!(
+                    f,
+                    "{field} is {value}, more than the largest accepted, {max}"
+                )
+            }
         }
     }
 }
@@ -184,16 +235,107 @@ impl Scenario {
         obj.insert("config".into(), config);
         let scenario: Scenario =
             serde_json::from_value(doc).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        scenario.check_limits()?;
         scenario.config.validate().map_err(ScenarioError::Config)?;
         Ok(scenario)
     }
 
-    /// The scenario as pretty JSON (the full configuration is written out).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("scenarios always serialize")
+    /// Checks that times, rates, list lengths and the records sent are within [`MAX_RUN_MS`],
+    /// [`MAX_ENTRIES`], [`MAX_LOAD_RATE`], [`MAX_LOAD_KEYS`] and [`MAX_RECORDS`].
+    pub fn check_limits(&self) -> Result<(), ScenarioError> {
+        let check = |field: &dyn Fn() -> String, value: u64, max: u64| {
+            if value > max {
+                Err(ScenarioError::TooLarge {
+                    field: field(),
+                    value,
+                    max,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let entries = self.commands.len() + self.load_generator.len();
+        check(&|| "commands".into(), entries as u64, MAX_ENTRIES as u64)?;
+        if let Some(until) = self.until_ms {
+            check(&|| "until_ms".into(), until, MAX_RUN_MS)?;
+        }
+        for (i, c) in self.commands.iter().enumerate() {
+            check(&|| format!("commands[{i}].at"), c.at.0, MAX_RUN_MS)?;
+        }
+        for (i, l) in self.load_generator.iter().enumerate() {
+            check(&|| format!("load_generator[{i}].at"), l.at.0, MAX_RUN_MS)?;
+            let rate = u64::from(l.rate);
+            check(
+                &|| format!("load_generator[{i}].rate"),
+                rate,
+                MAX_LOAD_RATE.into(),
+            )?;
+            let keys = u64::from(l.keys);
+            check(
+                &|| format!("load_generator[{i}].keys"),
+                keys,
+                MAX_LOAD_KEYS.into(),
+            )?;
+        }
+        check(&|| "records sent".into(), self.records_sent(), MAX_RECORDS)
     }
 
-    /// When the run ends: `until_ms`, or a minute after the last command.
+    /// How many records `produce_many` commands and the load generator send until the end (an
+    /// upper bound: refused commands and topics are counted too).
+    fn records_sent(&self) -> u64 {
+        let end = self.end();
+        let mut settings: Vec<&LoadSetting> = self.load_generator.iter().collect();
+        settings.sort_by_key(|l| l.at);
+        let generated: u64 = settings
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let until = settings.get(i + 1).map_or(end, |next| next.at).max(l.at);
+                u64::from(l.rate).saturating_mul(until.since(l.at)) / 1_000
+            })
+            .fold(0, u64::saturating_add);
+        let many: u64 = self
+            .commands
+            .iter()
+            .map(|c| match &c.command {
+                crate::command::Command::ProduceMany { count, .. } => u64::from(*count),
+                _ => 0,
+            })
+            .fold(0, u64::saturating_add);
+        generated.saturating_add(many)
+    }
+
+    /// The title, description, steps, goal, expectations and twin.
+    pub fn story(&self) -> Story {
+        Story {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            steps: self.steps.clone(),
+            goal: self.goal.clone(),
+            expect: self.expect.clone(),
+            twin: self.twin.clone(),
+        }
+    }
+
+    /// Replaces the title, description, steps, goal, expectations and twin.
+    pub fn set_story(&mut self, story: Story) {
+        self.title = story.title;
+        self.description = story.description;
+        self.steps = story.steps;
+        self.goal = story.goal;
+        self.expect = story.expect;
+        self.twin = story.twin;
+    }
+
+    /// The scenario as pretty JSON (the full configuration is written out).
+    pub fn to_json(&self) -> String {
+        // Through a `Value`, as `from_json` reads: each type's serializer is compiled once for
+        // `Value` instead of once more for the writer, which keeps the page's wasm smaller.
+        let value = serde_json::to_value(self).expect("scenarios always serialize");
+        serde_json::to_string_pretty(&value).expect("a value always serializes")
+    }
+
+    /// When the run ends: `until_ms`, or a minute after the last command or load setting.
     pub fn end(&self) -> SimTime {
         match self.until_ms {
             Some(ms) => SimTime(ms),
@@ -201,6 +343,7 @@ impl Scenario {
                 .commands
                 .iter()
                 .map(|c| c.at)
+                .chain(self.load_generator.iter().map(|l| l.at))
                 .max()
                 .unwrap_or_default()
                 .plus_ms(60_000),
@@ -210,28 +353,22 @@ impl Scenario {
     /// Runs the scenario to `until` (or its end) and returns the finished `Sim` with the refused
     /// commands. Every event stays in the Sim's event buffer for the caller to drain.
     pub fn run(&self, until: Option<SimTime>) -> Result<(Sim, Vec<RefusedCommand>), ScenarioError> {
-        let mut sim = Sim::new(self.config.clone(), self.seed).map_err(ScenarioError::Config)?;
+        // A timeline without checkpoints: the same replay order as the page's time travel.
+        let mut t = Timeline::with_checkpoint_every(self.config.clone(), self.seed, u64::MAX)
+            .map_err(ScenarioError::Config)?;
+        t.observing = false; // the events stay in the Sim for the caller
         let until = until.unwrap_or_else(|| self.end());
-        let mut order: Vec<usize> = (0..self.commands.len()).collect();
-        order.sort_by_key(|i| self.commands[*i].at); // stable: ties keep file order
         let mut refused = Vec::new();
-        for i in order {
-            let TimedCommand { at, command } = &self.commands[i];
-            if *at > until {
-                break;
-            }
-            sim.advance_to(*at);
-            if let Err(error) = sim.apply(command.clone()) {
-                refused.push(RefusedCommand {
-                    index: i,
-                    at: *at,
-                    message: error.to_string(),
-                    error,
-                });
-            }
-        }
-        sim.advance_to(until);
-        Ok((sim, refused))
+        feed(&mut t, self, until, |index, error| {
+            refused.push(RefusedCommand {
+                index,
+                at: self.commands[index].at,
+                message: error.to_string(),
+                error,
+            })
+        });
+        t.advance_to(until);
+        Ok((t.into_sim(), refused))
     }
 }
 

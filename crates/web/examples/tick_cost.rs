@@ -23,14 +23,14 @@ fn main() {
     let pct = |p: f64| times[((p / 100.0) * times.len() as f64) as usize];
     println!(
         "3600 frames (60 s at 60 fps, {} records): p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        run.sim.ledger().counts().sent,
+        run.sim().ledger().counts().sent,
         pct(50.0),
         pct(95.0),
         pct(99.0),
         times[times.len() - 1]
     );
     // What grows with the run: the core keeps every record (no retention in the example).
-    let m = run.sim.memory_stats();
+    let m = run.sim().memory_stats();
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     println!(
         "core memory: ledger {:.1} MiB ({} records × {} B), logs {:.1} MiB ({} entries × {} B), checker {:.1} MiB, consumption {:.1} MiB; page log {} events",

@@ -22,9 +22,13 @@ use crate::ledger_panel::LedgerPanel;
 use crate::log_lines::{BUSY_LOG_ROWS, LOG_ROWS};
 use crate::overlays::Overlays;
 use crate::page_params::StartParams;
+use crate::presets::{StoryPanel, StoryView};
 use crate::producer_panel::ProducerPanel;
+use crate::run_menu::{RunHandle, RunMenu, load_preset};
+use crate::scrubber::Scrubber;
 use crate::shortcuts::use_shortcuts;
 use crate::store::{Action, BUSY_LOG_RATE, BrokerFault, Overlay, Selection, Store, Theme};
+use crate::time_travel::{resumed_store, use_link_opener, use_session_saver};
 use crate::view_model::{
     self, AlarmRow, ClusterView, GroupsView, InspectorView, LANE_WINDOW, LaneView, ProducerView,
 };
@@ -35,6 +39,10 @@ pub struct AppProps {
     /// What the run starts from (the page reads it from the URL).
     #[prop_or_default]
     pub params: StartParams,
+    /// Whether the run is the user's session: resumed from `localStorage` on load and saved
+    /// there as it goes (the page opened without URL parameters).
+    #[prop_or_default]
+    pub session: bool,
 }
 
 /// Everything the panels need for one version of the store.
@@ -50,6 +58,11 @@ struct PageView {
     groups: Rc<GroupsView>,
     legend: Rc<Vec<(Rc<str>, u8, usize)>>,
     now: SimTime,
+    /// The end of the recorded run, and how many recorded entries lie after now.
+    end: SimTime,
+    ahead: usize,
+    /// The preset's story and goal, if the run has one.
+    story: Option<Rc<StoryView>>,
     session_timeout_ms: u64,
     consumer_session_timeout_ms: u64,
     /// Few records and lanes: new records may be animated.
@@ -84,6 +97,7 @@ struct ViewCache {
     producer: Option<Rc<ProducerView>>,
     alarms: Option<(u64, Rc<Vec<AlarmRow>>)>,
     inspector: Option<(Selection, Option<Rc<InspectorView>>)>,
+    story: Option<Rc<StoryView>>,
 }
 
 /// Lanes refreshed per frame when the cluster is busy; the others keep last frame's view, so
@@ -123,7 +137,7 @@ fn cluster_key(sim: &Sim, partitions: &[PartitionView], key: &mut Vec<u64>) {
 
 fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let run = store.run.borrow();
-    let sim = &run.sim;
+    let sim = run.sim();
     let run_id = Rc::as_ptr(&store.run) as usize;
     if cache.run != run_id {
         *cache = ViewCache {
@@ -138,7 +152,8 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let logged = cache.log_stamp != store.log_stamp;
     // The consumer groups and the ledger's counts: read from the core a few times a second.
     let mut groups_changed = false;
-    if cache.groups_stamp != store.groups_stamp {
+    let groups_refresh = cache.groups_stamp != store.groups_stamp;
+    if groups_refresh {
         cache.counts = sim.ledger().counts();
         let views = sim.group_views();
         let fresh = view_model::groups(sim, &views, &run.consumer_exits, &cache.groups);
@@ -158,7 +173,7 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     }
     let groups = cache.groups.clone();
     let partitions = view_model::partition_views(sim, 0);
-    let calm = run.load.rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
+    let calm = run.load().rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
     let full = calm || acted || cache.lanes.len() != partitions.len();
     let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
     let generation = cache.groups_gen;
@@ -243,6 +258,13 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
             i
         }
     };
+    // The goal is read with the groups (a few times a second): checking it may walk the ledger.
+    let story = crate::time_travel::story_view(
+        &run.timeline,
+        sim.now(),
+        &mut cache.story,
+        acted || groups_refresh,
+    );
     cache.actions = store.actions;
     cache.log_stamp = store.log_stamp;
     cache.groups_stamp = store.groups_stamp;
@@ -259,6 +281,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         groups,
         legend: cache.legend.clone(),
         now: sim.now(),
+        end: run.timeline.end(),
+        ahead: run.timeline.entries_ahead(),
+        story,
         session_timeout_ms: sim.config().broker.broker_session_timeout_ms,
         consumer_session_timeout_ms: sim.config().consumer.session_timeout_ms,
         calm,
@@ -286,8 +311,8 @@ fn theme_label(theme: Theme) -> &'static str {
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let store = {
-        let params = props.params.clone();
-        use_reducer(move || Store::new(params))
+        let (params, session) = (props.params.clone(), props.session);
+        use_reducer(move || resumed_store(params, session))
     };
     let dispatch: Callback<Action> = {
         let dispatcher = store.dispatcher();
@@ -298,6 +323,8 @@ pub fn App(props: &AppProps) -> Html {
     };
     use_frame_loop(dispatch.reform(|wall_ms| Action::Tick { wall_ms }));
     use_shortcuts(dispatch.clone());
+    use_link_opener(dispatch.clone());
+    use_session_saver(&store, props.session);
     use_effect_with(store.theme, |theme| {
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
@@ -326,9 +353,9 @@ pub fn App(props: &AppProps) -> Html {
         use_memo(key, move |_| {
             let run = store.run.borrow();
             // While a busy cluster plays, fewer rows: they are replaced every redraw anyway.
-            let busy = store.playing && run.load.rate() > BUSY_LOG_RATE;
+            let busy = store.playing && run.load().rate() > BUSY_LOG_RATE;
             let limit = if busy { BUSY_LOG_ROWS } else { LOG_ROWS };
-            Rc::new(run.log.rows(&run.sim, &store.log_filter, limit))
+            Rc::new(run.log.rows(run.sim(), &store.log_filter, limit))
         })
     };
     let charts = {
@@ -408,6 +435,8 @@ pub fn App(props: &AppProps) -> Html {
             }
             <Controls playing={store.playing} speed={store.speed} now={view.now}
                       params={store.params.clone()} dispatch={dispatch.clone()} />
+            <Scrubber now={view.now} end={view.end} ahead={view.ahead} dispatch={dispatch.clone()} />
+            <RunMenu run={RunHandle(store.run.clone())} params={store.params.clone()} dispatch={dispatch.clone()} />
             <main class="layout" data-testid="cluster-area">
                 <div class="col-main">
                     <Lanes lanes={view.lanes.clone()} calm={view.calm} selection={store.selection.clone()}
@@ -423,6 +452,12 @@ pub fn App(props: &AppProps) -> Html {
                               selection={store.selection.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <div class="col-side">
+                    if let Some(story) = &view.story {
+                        <StoryPanel view={story.clone()} onpreset={
+                            let d = dispatch.clone();
+                            Callback::from(move |name: String| load_preset(name, d.clone()))
+                        } />
+                    }
                     <ProducerPanel view={view.producer.clone()} dispatch={dispatch.clone()} />
                     <Inspector view={view.inspector.clone()} onclose={callbacks.onclose_inspector.clone()} />
                     <LedgerPanel counts={view.counts} alarm_count={view.alarm_count} alarms={view.alarms.clone()} />

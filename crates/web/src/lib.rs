@@ -7,12 +7,16 @@
 //!   state; `Action`s are the only way to change it.
 //! - [`page_params`] — what a run starts from (config, seed, topics, rate, speed), read from the URL.
 //! - [`running_example`] — the cluster the page opens with; the place for the example's groups.
-//! - [`load_generator`] — a producer loop sending `customer_…` keyed records at a rate.
+//! - the load generator is the core's (`kafka_sim::scenario::load_generator`), recorded in the run.
 //! - [`log_lines`] — the bounded event log with lazy narration; [`chart_series`] — chart samples.
 //! - [`view_model`] — pure functions from the run to the components' props.
 //! - Components, one per panel: [`lanes`], [`cluster`], [`producer_panel`], [`controls`],
 //!   [`event_log`], [`inspector`], [`ledger_panel`], [`charts`], [`groups_panel`],
 //!   [`config_panel`], [`overlays`] (help, "What is modelled").
+//! - Time travel and runs: [`scrubber`] (the timeline), [`run_menu`] (share, export, import,
+//!   presets, new run), [`share_link`] (`#run=` links) over [`compression`] (the browser's
+//!   deflate-raw), [`run_io`] (localStorage, files, fetches), [`presets`] (menu and story panel),
+//!   [`time_travel`] (resume, save, open links).
 //! - [`frame_loop`] — the requestAnimationFrame hook; [`shortcuts`] — the keyboard;
 //!   [`panic_panel`] — the error panel a panic leaves instead of a blank page.
 
@@ -23,6 +27,7 @@ pub mod app;
 pub mod chart_series;
 pub mod charts;
 pub mod cluster;
+pub mod compression;
 pub mod config_panel;
 pub mod controls;
 pub mod event_log;
@@ -31,15 +36,20 @@ pub mod groups_panel;
 pub mod inspector;
 pub mod lanes;
 pub mod ledger_panel;
-pub mod load_generator;
 pub mod log_lines;
 pub mod overlays;
 pub mod page_params;
 pub mod panic_panel;
+pub mod presets;
 pub mod producer_panel;
+pub mod run_io;
+pub mod run_menu;
 pub mod running_example;
+pub mod scrubber;
+pub mod share_link;
 pub mod shortcuts;
 pub mod store;
+pub mod time_travel;
 pub mod view_model;
 
 pub use app::{App, AppProps};

@@ -9,6 +9,8 @@ fn main() {
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let params = StartParams::from_query(&query);
+    // Without URL parameters the page is the user's session, kept in localStorage.
+    let session = query.trim_start_matches('?').is_empty();
     if query.contains("crash=1") {
         // A deliberate panic, so the end-to-end tests can check the error panel.
         panic!("deliberate crash requested by the URL (crash=1)");
@@ -19,5 +21,5 @@ fn main() {
     {
         loading.remove();
     }
-    yew::Renderer::<App>::with_props(AppProps { params }).render();
+    yew::Renderer::<App>::with_props(AppProps { params, session }).render();
 }

@@ -62,6 +62,33 @@ impl KeyMix {
     pub fn parse(s: &str) -> Option<KeyMix> {
         KeyMix::ALL.into_iter().find(|m| m.as_str() == s)
     }
+
+    /// How many `customer_…` keys the load generator draws from (0: keyless).
+    pub fn key_count(self) -> u32 {
+        match self {
+            KeyMix::Few => 5,
+            KeyMix::Many => 500,
+            KeyMix::None => 0,
+        }
+    }
+
+    /// The mix closest to a key count (an imported run may use any count).
+    pub fn from_key_count(keys: u32) -> KeyMix {
+        match keys {
+            0 => KeyMix::None,
+            1..=5 => KeyMix::Few,
+            _ => KeyMix::Many,
+        }
+    }
+}
+
+/// A load-generator rate as the core takes it: whole records per simulated second, at least 1
+/// when on.
+pub fn whole_rate(rate: f64) -> u32 {
+    if !rate.is_finite() || rate <= 0.0 {
+        return 0;
+    }
+    (rate.round().clamp(1.0, MAX_RATE)) as u32
 }
 
 /// Names of the running example's topics, in order (`orders` first).

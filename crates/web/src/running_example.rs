@@ -1,11 +1,13 @@
 //! The running example the page opens with, before any click: brokers registered, the topics
 //! created (`orders` with 3 partitions and replication factor 3 by default) and their leaders
-//! elected. The load generator (in the store) then sends keyed records into it.
+//! elected. The load generator (in the store) then sends keyed records into it. Set-up goes
+//! through a [`Timeline`], so it is part of the recorded run that links and files carry.
 //!
 //! Consumer groups read every topic: by default `analytics` (3 consumers) and `email` (2
 //! consumers), two applications each getting every record; `?groups=N` starts 0 to 4 of
 //! [`GROUPS`](crate::page_params::GROUPS). See [`add_consumer_groups`].
 
+use kafka_sim::timeline::Timeline;
 use kafka_sim::{Command, Sim, SimTime, TopicConfig};
 
 use crate::page_params::StartParams;
@@ -18,9 +20,15 @@ const SETUP_STEP_MS: u64 = 50;
 
 /// Builds the run: the cluster from `params`, registered and unfenced, its topics created and led.
 pub fn build(params: &StartParams) -> Result<Sim, String> {
-    let mut sim = Sim::new(params.sim_config(), params.seed).map_err(|e| e.to_string())?;
+    record(params).map(|t| t.sim().clone())
+}
+
+/// Records the set-up of [`build`] as the start of a run.
+pub fn record(params: &StartParams) -> Result<Timeline, String> {
+    let mut sim = Timeline::new(params.sim_config(), params.seed).map_err(|e| e.to_string())?;
     let brokers = params.brokers as usize;
-    advance_until(&mut sim, |s| {
+    advance_until(&mut sim, |t| {
+        let s = t.sim();
         s.broker_states()
             .iter()
             .filter(|(_, alive, fenced)| *alive && !*fenced)
@@ -37,7 +45,8 @@ pub fn build(params: &StartParams) -> Result<Sim, String> {
         .map_err(|e| e.to_string())?;
     }
     let topics = params.topic_names();
-    advance_until(&mut sim, |s| {
+    advance_until(&mut sim, |t| {
+        let s = t.sim();
         topics.iter().all(|t| {
             s.partitions_of(t).iter().all(|tp| {
                 s.partition_view_tail(*tp, 0)
@@ -53,7 +62,7 @@ pub fn build(params: &StartParams) -> Result<Sim, String> {
 /// and `email` with 2). The groups panel, the lane markers and the lag chart draw them from
 /// `Sim::group_views`.
 pub fn add_consumer_groups(
-    sim: &mut Sim,
+    sim: &mut Timeline,
     topics: &[String],
     groups: &[(&str, u32)],
 ) -> Result<(), String> {
@@ -70,7 +79,7 @@ pub fn add_consumer_groups(
     Ok(())
 }
 
-fn advance_until(sim: &mut Sim, done: impl Fn(&Sim) -> bool) -> Result<(), String> {
+fn advance_until(sim: &mut Timeline, done: impl Fn(&Timeline) -> bool) -> Result<(), String> {
     let limit = sim.now().plus_ms(SETUP_LIMIT_MS);
     while !done(sim) {
         if sim.now() >= limit {

@@ -30,8 +30,14 @@ impl Mounted {
             .expect("body")
             .append_child(&root)
             .expect("append root");
-        let handle =
-            yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { params }).render();
+        let handle = yew::Renderer::<App>::with_root_and_props(
+            root.clone(),
+            AppProps {
+                params,
+                session: false,
+            },
+        )
+        .render();
         yew::scheduler::flush().await;
         Mounted { root, handle }
     }
@@ -363,7 +369,7 @@ async fn the_lag_table_matches_the_cores_numbers() {
         app.click("advance-1s").await;
         twin.advance(1_000);
     }
-    let sim = &twin.sim;
+    let sim = twin.sim();
     let views = sim.group_views();
     assert_eq!(
         views.iter().map(|g| g.group.as_str()).collect::<Vec<_>>(),

@@ -45,7 +45,7 @@ pub fn alarms(run: &Run) -> Vec<AlarmRow> {
                 invariant: invariant.name(),
                 allowed_by: allowed_by_label(*allowed_by),
                 expected: allowed_by.is_some(),
-                text: entry.text(&run.sim),
+                text: entry.text(run.sim()),
             }),
             _ => None,
         })

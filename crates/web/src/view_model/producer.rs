@@ -50,7 +50,7 @@ pub struct SendRow {
 
 /// The user's sends, newest first, with their outcome from the ledger.
 pub fn sends(run: &Run) -> Vec<SendRow> {
-    let sim = &run.sim;
+    let sim = run.sim();
     run.sends
         .iter()
         .rev()
@@ -98,7 +98,7 @@ pub struct ProducerView {
 
 /// The producer panel's props.
 pub fn producer(run: &Run) -> ProducerView {
-    let sim = &run.sim;
+    let sim = run.sim();
     ProducerView {
         acks: sim
             .producer_config(kafka_sim::ProducerId(0))
@@ -113,7 +113,7 @@ pub fn producer(run: &Run) -> ProducerView {
             .map(|t| (Rc::from(t.name.as_str()), t.partitions))
             .collect(),
         sends: sends(run),
-        rate: run.load.rate(),
-        key_mix: run.load.key_mix(),
+        rate: run.load().rate(),
+        key_mix: run.load().key_mix(),
     }
 }

@@ -479,15 +479,9 @@ impl Broker {
         let base = replica.log.log_end_offset();
         replica.log.reserve(batch.records.len());
         for (i, record) in batch.records.iter().enumerate() {
-            let entry = LogEntry {
-                offset: Offset(base.0 + i as u64),
-                leader_epoch: epoch,
-                record: *record,
-                size_bytes: batch.size_bytes[i],
-                timestamp: batch.timestamps[i],
-            };
-            replica.log.append(entry, segment_bytes, segment_ms);
-            ctx.ledger.on_replica_append(*record, me, true);
+            let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
+            let meta = ctx.ledger.on_replica_append(*record, me, true);
+            replica.log.append(entry, meta, (segment_bytes, segment_ms));
         }
         ctx.emit(EventKind::RecordsAppended {
             tp,
@@ -645,7 +639,7 @@ impl Broker {
             .entries_from(old_hw)
             .take_while(|e| e.offset < hw)
         {
-            ctx.ledger.on_committed(e.record, e.offset);
+            ctx.ledger.on_committed(e.record(), e.offset);
         }
         if hw > leo {
             ctx.emit(violation(
@@ -886,7 +880,11 @@ impl Broker {
                 let mut appended = 0u32;
                 replica.log.reserve(entries.len());
                 for e in &entries {
-                    if !replica.log.append_fetched(*e, segment_bytes, segment_ms) {
+                    let meta = ctx.ledger.size_and_timestamp(e.record());
+                    if !replica
+                        .log
+                        .append_fetched(*e, meta, (segment_bytes, segment_ms))
+                    {
                         let detail = format!(
                             "{} on broker {me}: got offset {} at LEO {}",
                             ctx.catalog.tp_name(tp),
@@ -896,11 +894,14 @@ impl Broker {
                         ctx.emit(violation(Invariant::OffsetsContiguous, detail));
                         break;
                     }
-                    ctx.ledger.on_replica_append(e.record, me, false);
+                    ctx.ledger.on_replica_append(e.record(), me, false);
                     appended += 1;
                 }
-                for e in replica.log.advance_log_start_offset(log_start_offset) {
-                    ctx.ledger.on_deleted(e.record);
+                for e in replica
+                    .log
+                    .advance_log_start_offset(log_start_offset, &*ctx.ledger)
+                {
+                    ctx.ledger.on_deleted(e.record());
                 }
                 replica
                     .log
@@ -931,7 +932,7 @@ impl Broker {
             }
             FetchResult::OffsetOutOfRange { log_start_offset } => {
                 for e in replica.log.reset_to(log_start_offset) {
-                    ctx.ledger.on_deleted(e.record);
+                    ctx.ledger.on_deleted(e.record());
                 }
                 replica.agreed_upto = log_start_offset;
                 self.send_fetch(ctx, tp);
@@ -1027,7 +1028,7 @@ impl Broker {
 /// Truncates a replica's log to `to`, reporting removed records to the ledger (and losses).
 pub(crate) fn truncate(ctx: &mut Ctx<'_>, me: BrokerId, replica: &mut Replica, to: Offset) {
     let tp = replica.tp;
-    let removed = replica.log.truncate_to(to);
+    let removed = replica.log.truncate_to(to, &*ctx.ledger);
     if removed.is_empty() {
         return;
     }
@@ -1041,7 +1042,7 @@ pub(crate) fn truncate(ctx: &mut Ctx<'_>, me: BrokerId, replica: &mut Replica, t
     let unclean = ctx.catalog.unclean_election_enabled(tp.topic)
         && crate::invariants::had_unclean_election(ctx, tp);
     for e in removed {
-        if let Some(loss) = ctx.ledger.on_truncated(e.record, unclean) {
+        if let Some(loss) = ctx.ledger.on_truncated(e.record(), unclean) {
             ctx.emit(EventKind::RecordLost {
                 record: loss.record,
                 tp,
@@ -1077,7 +1078,7 @@ fn rebuild_producer_state(
 ) -> BTreeMap<ProducerId, ProducerStateEntry> {
     let mut state: BTreeMap<ProducerId, ProducerStateEntry> = BTreeMap::new();
     for e in log.entries() {
-        let Some(r) = ctx.ledger.get(e.record) else {
+        let Some(r) = ctx.ledger.get(e.record()) else {
             continue;
         };
         let Some((epoch, seq)) = r.sequence else {

@@ -515,15 +515,9 @@ impl Broker {
                 deleted: false,
                 lost: None,
             });
-            let entry = LogEntry {
-                offset: Offset(base.0 + i as u64),
-                leader_epoch: epoch,
-                record,
-                size_bytes,
-                timestamp: ctx.now,
-            };
-            replica.log.append(entry, segment_bytes, segment_ms);
-            ctx.ledger.on_replica_append(record, me, true);
+            let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, record);
+            let meta = ctx.ledger.on_replica_append(record, me, true);
+            replica.log.append(entry, meta, (segment_bytes, segment_ms));
             ids.push(record);
         }
         let count = ids.len() as u32;
@@ -682,7 +676,7 @@ impl Broker {
         };
         let mut groups: BTreeMap<Rc<str>, &GroupMetadataValue> = BTreeMap::new();
         for e in replica.log.entries() {
-            match ctx.ledger.get(e.record).map(|r| &r.value) {
+            match ctx.ledger.stored_value(e.record()) {
                 Some(Value::OffsetCommit(v)) => {
                     self.coordinator
                         .offsets

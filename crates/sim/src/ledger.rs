@@ -202,15 +202,140 @@ impl Keys {
     }
 }
 
+/// `Slot::value` with this bit set is an index into `Ledger::values`; without it, a synthetic
+/// value's length.
+const STORED_VALUE: u32 = 1 << 31;
+/// `Slot::key` of a record without a key.
+const NO_KEY: u32 = u32::MAX;
+/// An offset field of a `Slot` that holds no offset.
+const NO_OFFSET: u64 = u64::MAX;
+/// `Slot::flags`: the record has an idempotent producer's epoch and sequence.
+const HAS_SEQUENCE: u8 = 1;
+/// `Slot::flags`: retention or compaction removed it.
+const DELETED: u8 = 1 << 1;
+/// `Slot::flags`: an `__consumer_offsets` record (offset commit, group metadata).
+const INTERNAL: u8 = 1 << 2;
+/// `Slot::flags`: lost, `LossCause::Truncated`.
+const LOST_TRUNCATED: u8 = 1 << 3;
+/// `Slot::flags`: lost, `LossCause::TruncatedAfterUncleanElection`.
+const LOST_UNCLEAN: u8 = 1 << 4;
+
+/// The producer's view of a send, packed (the acknowledged offset is kept apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Pending,
+    Acked(Acks),
+    Failed(KafkaError),
+}
+
+/// What the ledger keeps of one record: a [`LedgerRecord`] packed into 72 bytes instead of 128
+/// (sentinels instead of `Option`s, flags instead of `bool`s, 32-bit key and value handles), since
+/// a long run keeps millions of them and the first touch of fresh memory is what a bulk produce
+/// pays most for.
+#[derive(Clone, Debug)]
+struct Slot {
+    timestamp: SimTime,
+    replicated_to: u64,
+    /// The offset in the producer's acknowledgement, or `NO_OFFSET`.
+    acked_offset: u64,
+    /// The offset at which it was first committed, or `NO_OFFSET`.
+    committed_offset: u64,
+    tp: TopicPartition,
+    producer: ProducerId,
+    /// `KeyId`, or `NO_KEY`.
+    key: u32,
+    /// A synthetic value's length, or `STORED_VALUE` | index into `Ledger::values`.
+    value: u32,
+    size_bytes: u32,
+    sequence: u32,
+    sequence_epoch: u16,
+    replicas_holding: u16,
+    leader_appends: u16,
+    answer: Answer,
+    flags: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Slot>() <= 72);
+
+fn some_offset(raw: u64) -> Option<Offset> {
+    (raw != NO_OFFSET).then_some(Offset(raw))
+}
+
+impl Slot {
+    fn is_internal(&self) -> bool {
+        self.flags & INTERNAL != 0
+    }
+    fn is_acked(&self) -> bool {
+        matches!(self.answer, Answer::Acked(_))
+    }
+    fn lost(&self) -> Option<LossCause> {
+        if self.flags & LOST_UNCLEAN != 0 {
+            Some(LossCause::TruncatedAfterUncleanElection)
+        } else if self.flags & LOST_TRUNCATED != 0 {
+            Some(LossCause::Truncated)
+        } else {
+            None
+        }
+    }
+    fn outcome(&self) -> Outcome {
+        match self.answer {
+            Answer::Pending => Outcome::Pending,
+            Answer::Acked(acks) => Outcome::Acked {
+                offset: some_offset(self.acked_offset),
+                acks,
+            },
+            Answer::Failed(e) => Outcome::Failed(e),
+        }
+    }
+}
+
+/// Every record of the ledger, by id, unpacked on the fly (see [`Ledger::records`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Records<'a> {
+    ledger: &'a Ledger,
+}
+
+impl<'a> Records<'a> {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.ledger.slots.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ledger.slots.is_empty()
+    }
+    /// The record at index `i` (its `RecordId`).
+    pub fn get(&self, i: usize) -> Option<LedgerRecord> {
+        self.ledger.slots.get(i).map(|s| self.ledger.unpack(s))
+    }
+    /// The records in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = LedgerRecord> + ExactSizeIterator + 'a {
+        let ledger = self.ledger;
+        ledger.slots.iter().map(move |s| ledger.unpack(s))
+    }
+    /// The records in id order, collected.
+    pub fn to_vec(&self) -> Vec<LedgerRecord> {
+        self.iter().collect()
+    }
+}
+
 /// The ledger of all records of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    records: Vec<LedgerRecord>,
+    slots: Vec<Slot>,
+    /// Values kept whole (typed bytes, tombstones, internal records), by `Slot::value` index.
+    values: Vec<Value>,
     /// The interned keys.
     pub keys: Keys,
     counts: LedgerCounts,
     internal_counts: LedgerCounts,
     consumption: BTreeMap<std::rc::Rc<str>, GroupConsumption>,
+}
+
+impl crate::partition_log::RecordMeta for Ledger {
+    fn size_and_timestamp(&self, record: RecordId) -> (u32, SimTime) {
+        Ledger::size_and_timestamp(self, record)
+    }
 }
 
 /// A loss the ledger detected; the caller turns it into events.
@@ -222,40 +347,156 @@ pub(crate) struct Loss {
 }
 
 impl Ledger {
-    /// Creates a record and returns its id.
+    /// Most records a ledger holds: log entries and the checker keep record ids in 32 bits.
+    pub const MAX_RECORDS: u64 = u32::MAX as u64;
+
+    /// Creates a record and returns its id. Callers check [`Ledger::MAX_RECORDS`] first.
     pub(crate) fn create(&mut self, record: LedgerRecord) -> RecordId {
-        let id = RecordId(self.records.len() as u64);
-        if !record.is_internal() {
+        let id = RecordId(self.slots.len() as u64);
+        let internal = record.is_internal();
+        if !internal {
             self.counts.sent += 1;
         }
-        self.records.push(record);
+        let value = match record.value {
+            Value::Synthetic { len } if len < STORED_VALUE => len,
+            value => {
+                self.values.push(value);
+                STORED_VALUE | (self.values.len() - 1) as u32
+            }
+        };
+        let (sequence_epoch, sequence) = record.sequence.unwrap_or((0, 0));
+        let mut flags = if internal { INTERNAL } else { 0 };
+        if record.sequence.is_some() {
+            flags |= HAS_SEQUENCE;
+        }
+        if record.deleted {
+            flags |= DELETED;
+        }
+        flags |= match record.lost {
+            Some(LossCause::Truncated) => LOST_TRUNCATED,
+            Some(LossCause::TruncatedAfterUncleanElection) => LOST_UNCLEAN,
+            None => 0,
+        };
+        let (answer, acked_offset) = match record.outcome {
+            Outcome::Pending => (Answer::Pending, None),
+            Outcome::Acked { offset, acks } => (Answer::Acked(acks), offset),
+            Outcome::Failed(e) => (Answer::Failed(e), None),
+        };
+        self.slots.push(Slot {
+            timestamp: record.timestamp,
+            replicated_to: record.replicated_to,
+            acked_offset: acked_offset.map_or(NO_OFFSET, |o| o.0),
+            committed_offset: record.committed_offset.map_or(NO_OFFSET, |o| o.0),
+            tp: record.tp,
+            producer: record.producer,
+            key: record.key.map_or(NO_KEY, |k| k.0),
+            value,
+            size_bytes: record.size_bytes,
+            sequence,
+            sequence_epoch,
+            replicas_holding: record.replicas_holding,
+            leader_appends: record.leader_appends,
+            answer,
+            flags,
+        });
         id
     }
 
-    /// The record with this id.
-    pub fn get(&self, id: RecordId) -> Option<&LedgerRecord> {
-        self.records.get(id.0 as usize)
+    /// The full record of a slot.
+    fn unpack(&self, s: &Slot) -> LedgerRecord {
+        LedgerRecord {
+            tp: s.tp,
+            producer: s.producer,
+            key: (s.key != NO_KEY).then_some(KeyId(s.key)),
+            value: self.value_of(s),
+            timestamp: s.timestamp,
+            size_bytes: s.size_bytes,
+            sequence: (s.flags & HAS_SEQUENCE != 0).then_some((s.sequence_epoch, s.sequence)),
+            outcome: s.outcome(),
+            replicas_holding: s.replicas_holding,
+            replicated_to: s.replicated_to,
+            leader_appends: s.leader_appends,
+            committed: s.committed_offset != NO_OFFSET,
+            committed_offset: some_offset(s.committed_offset),
+            deleted: s.flags & DELETED != 0,
+            lost: s.lost(),
+        }
     }
 
-    fn rec(&mut self, id: RecordId) -> &mut LedgerRecord {
-        &mut self.records[id.0 as usize]
+    fn value_of(&self, s: &Slot) -> Value {
+        if s.value & STORED_VALUE == 0 {
+            Value::Synthetic { len: s.value }
+        } else {
+            self.values[(s.value & !STORED_VALUE) as usize].clone()
+        }
+    }
+
+    /// The record with this id.
+    pub fn get(&self, id: RecordId) -> Option<LedgerRecord> {
+        self.slot(id).map(|s| self.unpack(s))
+    }
+
+    fn slot(&self, id: RecordId) -> Option<&Slot> {
+        self.slots.get(id.0 as usize)
+    }
+
+    fn rec(&mut self, id: RecordId) -> &mut Slot {
+        &mut self.slots[id.0 as usize]
     }
 
     /// Every record, by id.
-    pub fn records(&self) -> &[LedgerRecord] {
-        &self.records
+    pub fn records(&self) -> Records<'_> {
+        Records { ledger: self }
+    }
+
+    /// How many records the ledger holds (producers' and internal ones).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no record was created yet.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// A record's key, without unpacking the rest.
+    pub fn key(&self, id: RecordId) -> Option<KeyId> {
+        self.slot(id)
+            .filter(|s| s.key != NO_KEY)
+            .map(|s| KeyId(s.key))
+    }
+
+    /// A value the ledger keeps whole (typed bytes, a tombstone, an internal record), by
+    /// reference; `None` for a synthetic value (only its length is kept) or an unknown id.
+    pub fn stored_value(&self, id: RecordId) -> Option<&Value> {
+        let s = self.slot(id)?;
+        (s.value & STORED_VALUE != 0).then(|| &self.values[(s.value & !STORED_VALUE) as usize])
+    }
+
+    /// A record's size in bytes and CreateTime timestamp (log entries do not copy them).
+    pub fn size_and_timestamp(&self, id: RecordId) -> (u32, SimTime) {
+        let s = &self.slots[id.0 as usize];
+        (s.size_bytes, s.timestamp)
     }
 
     /// Makes room for `additional` more records at once (a bulk produce).
     pub(crate) fn reserve(&mut self, additional: usize) {
         // A little slack for the offset commits that arrive meanwhile, so that one of them does
         // not double a ledger sized for a bulk produce.
-        self.records.reserve(additional + additional / 32);
+        self.slots.reserve(additional + additional / 32);
     }
 
     /// Allocated record slots.
     pub fn capacity(&self) -> usize {
-        self.records.capacity()
+        self.slots.capacity()
+    }
+
+    /// Bytes per allocated record slot.
+    pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>();
+
+    /// Bytes held by values kept whole (the side table, not what its `Arc`s and boxes point to).
+    pub fn stored_value_bytes(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<Value>()
     }
 
     /// Totals over the records producers sent (internal `__consumer_offsets` records excluded).
@@ -333,32 +574,38 @@ impl Ledger {
     }
 
     /// A replica appended the record (as leader if `as_leader`).
-    pub(crate) fn on_replica_append(&mut self, id: RecordId, broker: BrokerId, as_leader: bool) {
+    /// Returns the record's size and timestamp, which the replica's log needs for its segments.
+    pub(crate) fn on_replica_append(
+        &mut self,
+        id: RecordId,
+        broker: BrokerId,
+        as_leader: bool,
+    ) -> (u32, SimTime) {
         let r = self.rec(id);
         r.replicas_holding += 1;
         r.replicated_to |= 1u64.checked_shl(broker.0.saturating_sub(1)).unwrap_or(0);
         if as_leader {
             r.leader_appends += 1;
         }
+        (r.size_bytes, r.timestamp)
     }
 
     /// A leader's high watermark passed the record at `offset`. Committed at a second offset, it
     /// is a duplicate: consumers will read it twice.
     pub(crate) fn on_committed(&mut self, id: RecordId, offset: Offset) {
-        let r = &mut self.records[id.0 as usize];
+        let r = &mut self.slots[id.0 as usize];
         let counts = if r.is_internal() {
             &mut self.internal_counts
         } else {
             &mut self.counts
         };
-        match r.committed_offset {
+        match some_offset(r.committed_offset) {
             None => {
-                r.committed = true;
-                r.committed_offset = Some(offset);
+                r.committed_offset = offset.0;
                 counts.committed += 1;
             }
             Some(first) if first != offset => {
-                r.committed_offset = Some(offset.max(first));
+                r.committed_offset = offset.max(first).0;
                 if offset > first {
                     counts.duplicates += 1;
                 }
@@ -370,7 +617,7 @@ impl Ledger {
     /// Retention or compaction removed the record from one replica.
     pub(crate) fn on_deleted(&mut self, id: RecordId) {
         let r = self.rec(id);
-        r.deleted = true;
+        r.flags |= DELETED;
         r.replicas_holding = r.replicas_holding.saturating_sub(1);
     }
 
@@ -383,25 +630,26 @@ impl Ledger {
     ) -> Option<Loss> {
         let r = self.rec(id);
         r.replicas_holding = r.replicas_holding.saturating_sub(1);
-        let acked = matches!(r.outcome, Outcome::Acked { .. });
-        if r.replicas_holding > 0 || r.deleted || r.lost.is_some() || !(acked || r.committed) {
+        let acked = r.is_acked();
+        let committed = r.committed_offset != NO_OFFSET;
+        if r.replicas_holding > 0
+            || r.flags & DELETED != 0
+            || r.lost().is_some()
+            || !(acked || committed)
+        {
             return None;
         }
-        let allowed_by = match r.outcome {
-            Outcome::Acked {
-                acks: Acks::Zero, ..
-            } => Some(AllowedBy::Acks0),
-            Outcome::Acked {
-                acks: Acks::One, ..
-            } => Some(AllowedBy::Acks1),
+        let allowed_by = match r.answer {
+            Answer::Acked(Acks::Zero) => Some(AllowedBy::Acks0),
+            Answer::Acked(Acks::One) => Some(AllowedBy::Acks1),
             _ if after_unclean_election => Some(AllowedBy::UncleanLeaderElection),
             _ => None,
         };
-        r.lost = Some(if after_unclean_election {
-            LossCause::TruncatedAfterUncleanElection
+        r.flags |= if after_unclean_election {
+            LOST_UNCLEAN
         } else {
-            LossCause::Truncated
-        });
+            LOST_TRUNCATED
+        };
         let tp = r.tp;
         if r.is_internal() {
             self.internal_counts.lost += 1;
@@ -418,12 +666,15 @@ impl Ledger {
 
     /// The idempotent producer gave the record a sequence number.
     pub(crate) fn set_sequence(&mut self, id: RecordId, producer_epoch: u16, sequence: u32) {
-        self.rec(id).sequence = Some((producer_epoch, sequence));
+        let r = self.rec(id);
+        r.flags |= HAS_SEQUENCE;
+        r.sequence_epoch = producer_epoch;
+        r.sequence = sequence;
     }
 
     /// The brokers whose log ever held record `id`, in id order.
     pub fn replicated_to(&self, id: RecordId) -> Vec<BrokerId> {
-        let bits = self.get(id).map_or(0, |r| r.replicated_to);
+        let bits = self.slot(id).map_or(0, |r| r.replicated_to);
         (0..64u32)
             .filter(|b| bits & (1 << b) != 0)
             .map(|b| BrokerId(b + 1))
@@ -432,11 +683,17 @@ impl Ledger {
 
     /// The producer learned the outcome of the send.
     pub(crate) fn on_outcome(&mut self, id: RecordId, outcome: Outcome) {
-        let r = &mut self.records[id.0 as usize];
-        if r.outcome != Outcome::Pending {
+        let r = &mut self.slots[id.0 as usize];
+        if r.answer != Answer::Pending {
             return;
         }
-        r.outcome = outcome;
+        (r.answer, r.acked_offset) = match outcome {
+            Outcome::Pending => (Answer::Pending, NO_OFFSET),
+            Outcome::Acked { offset, acks } => {
+                (Answer::Acked(acks), offset.map_or(NO_OFFSET, |o| o.0))
+            }
+            Outcome::Failed(e) => (Answer::Failed(e), NO_OFFSET),
+        };
         let counts = if r.is_internal() {
             &mut self.internal_counts
         } else {

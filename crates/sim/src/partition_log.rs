@@ -1,9 +1,11 @@
 //! One replica's log of a partition: entries with offset and leader epoch, the log start offset,
 //! the log end offset (LEO), the high watermark (HW) and the leader-epoch cache.
 //!
-//! Mirrors the parts of `kafka.log.UnifiedLog` the simulation needs. Record payloads (key, value)
-//! are immutable and identical on every replica, so an entry refers to its record in the ledger by
-//! `RecordId` instead of copying bytes; sizes and timestamps are kept per entry for retention.
+//! Mirrors the parts of `kafka.log.UnifiedLog` the simulation needs. Record payloads (key, value),
+//! sizes and CreateTime timestamps are immutable and identical on every replica, so an entry refers
+//! to its record in the ledger by id instead of copying them (16 bytes per entry: a long run keeps
+//! millions); segments keep the sums retention needs, and the few operations that recompute them
+//! ask a [`RecordMeta`] (the ledger) for sizes and timestamps.
 //!
 //! ```text
 //!   log_start_offset      high_watermark        log_end_offset
@@ -23,12 +25,32 @@ pub struct LogEntry {
     pub offset: Offset,
     /// The leader epoch it was written in.
     pub leader_epoch: LeaderEpoch,
-    /// The produced record (payload in the ledger).
-    pub record: RecordId,
-    /// Its size on disk in bytes (estimated as Kafka's record format would).
-    pub size_bytes: u32,
-    /// Its CreateTime timestamp.
-    pub timestamp: SimTime,
+    /// The produced record's ledger index (see [`LogEntry::record`]).
+    record: u32,
+}
+
+impl LogEntry {
+    /// An entry for `record` at `offset`, written in `leader_epoch`. Record ids fit 32 bits: the
+    /// ledger refuses to grow past `u32::MAX` records (long before that memory runs out).
+    pub fn new(offset: Offset, leader_epoch: LeaderEpoch, record: RecordId) -> LogEntry {
+        debug_assert!(record.0 <= u64::from(u32::MAX), "record ids fit 32 bits");
+        LogEntry {
+            offset,
+            leader_epoch,
+            record: record.0 as u32,
+        }
+    }
+    /// The produced record (payload, size and timestamp in the ledger).
+    pub fn record(&self) -> RecordId {
+        RecordId(u64::from(self.record))
+    }
+}
+
+/// Where a log finds its records' sizes and CreateTime timestamps (the ledger), which entries do
+/// not copy.
+pub trait RecordMeta {
+    /// The record's size in bytes (estimated as Kafka's record format would) and its timestamp.
+    fn size_and_timestamp(&self, record: RecordId) -> (u32, SimTime);
 }
 
 /// A segment: retention deletes whole segments, never the active (last) one.
@@ -89,20 +111,26 @@ impl PartitionLog {
         self.segments.iter().map(|s| s.size_bytes).sum()
     }
 
-    /// Appends one entry at the LEO. Returns false (and appends nothing) if its offset is not the
-    /// LEO: offsets must stay contiguous, and the caller reports the violation.
-    pub fn append(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) -> bool {
+    /// Appends one entry at the LEO; `meta` is its record's size and timestamp. Returns false (and
+    /// appends nothing) if its offset is not the LEO: offsets must stay contiguous, and the caller
+    /// reports the violation.
+    pub fn append(&mut self, entry: LogEntry, meta: (u32, SimTime), segment: (u64, u64)) -> bool {
         if entry.offset != self.log_end_offset {
             return false;
         }
-        self.push(entry, segment_bytes, segment_ms);
+        self.push(entry, meta, segment);
         true
     }
 
     /// Appends an entry fetched from the leader at the leader's offset, which may be beyond the
     /// LEO where the leader's log was compacted (offsets are never renumbered). Returns false (and
     /// appends nothing) if the offset would go backwards.
-    pub fn append_fetched(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) -> bool {
+    pub fn append_fetched(
+        &mut self,
+        entry: LogEntry,
+        meta: (u32, SimTime),
+        segment: (u64, u64),
+    ) -> bool {
         if entry.offset < self.log_end_offset {
             return false;
         }
@@ -111,11 +139,13 @@ impl PartitionLog {
             self.log_start_offset = entry.offset;
             self.high_watermark = self.high_watermark.max(entry.offset);
         }
-        self.push(entry, segment_bytes, segment_ms);
+        self.push(entry, meta, segment);
         true
     }
 
-    fn push(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) {
+    /// Appends at the LEO; `segment` is the topic's (`segment.bytes`, `segment.ms`).
+    fn push(&mut self, entry: LogEntry, (size, timestamp): (u32, SimTime), segment: (u64, u64)) {
+        let (segment_bytes, segment_ms) = segment;
         if self
             .epochs
             .latest_epoch()
@@ -123,21 +153,21 @@ impl PartitionLog {
         {
             self.epochs.assign(entry.leader_epoch, entry.offset);
         }
-        let size = u64::from(entry.size_bytes);
+        let size = u64::from(size);
         let roll = match self.segments.last() {
             None => true,
             Some(s) => {
                 s.size_bytes > 0
                     && (s.size_bytes + size > segment_bytes
-                        || entry.timestamp.since(s.first_timestamp) >= segment_ms)
+                        || timestamp.since(s.first_timestamp) >= segment_ms)
             }
         };
         if roll {
             self.segments.push(Segment {
                 base_offset: entry.offset,
                 size_bytes: 0,
-                max_timestamp: entry.timestamp,
-                first_timestamp: entry.timestamp,
+                max_timestamp: timestamp,
+                first_timestamp: timestamp,
             });
         }
         let seg = self
@@ -145,10 +175,10 @@ impl PartitionLog {
             .last_mut()
             .expect("a segment was just ensured");
         if seg.size_bytes == 0 {
-            seg.first_timestamp = entry.timestamp;
+            seg.first_timestamp = timestamp;
         }
         seg.size_bytes += size;
-        seg.max_timestamp = seg.max_timestamp.max(entry.timestamp);
+        seg.max_timestamp = seg.max_timestamp.max(timestamp);
         self.entries.push(entry);
         self.log_end_offset = entry.offset.next();
     }
@@ -201,7 +231,7 @@ impl PartitionLog {
     }
 
     /// Removes every entry at or above `offset`; returns them. The HW and epoch cache follow.
-    pub fn truncate_to(&mut self, offset: Offset) -> Vec<LogEntry> {
+    pub fn truncate_to(&mut self, offset: Offset, meta: &impl RecordMeta) -> Vec<LogEntry> {
         if offset >= self.log_end_offset {
             // Nothing to remove, but an epoch that starts at the LEO without records (a leader
             // that wrote nothing) must go, or the follower keeps presenting it as its last epoch.
@@ -222,7 +252,7 @@ impl PartitionLog {
                 .partition_point(|e| e.offset < last.base_offset);
             last.size_bytes = self.entries[from..]
                 .iter()
-                .map(|e| u64::from(e.size_bytes))
+                .map(|e| u64::from(meta.size_and_timestamp(e.record()).0))
                 .sum();
         }
         removed
@@ -262,7 +292,11 @@ impl PartitionLog {
     }
 
     /// Raises the log start offset (a follower following its leader's); returns removed entries.
-    pub fn advance_log_start_offset(&mut self, offset: Offset) -> Vec<LogEntry> {
+    pub fn advance_log_start_offset(
+        &mut self,
+        offset: Offset,
+        meta: &impl RecordMeta,
+    ) -> Vec<LogEntry> {
         if offset <= self.log_start_offset {
             return Vec::new();
         }
@@ -280,7 +314,7 @@ impl PartitionLog {
             let trimmed: u64 = removed
                 .iter()
                 .filter(|e| e.offset >= first.base_offset)
-                .map(|e| u64::from(e.size_bytes))
+                .map(|e| u64::from(meta.size_and_timestamp(e.record()).0))
                 .sum();
             first.base_offset = first.base_offset.max(offset);
             first.size_bytes = first.size_bytes.saturating_sub(trimmed);
@@ -299,6 +333,7 @@ impl PartitionLog {
         &mut self,
         end: Offset,
         mut keep: impl FnMut(&LogEntry) -> bool,
+        meta: &impl RecordMeta,
     ) -> Vec<LogEntry> {
         let split = self.index_of(end);
         let mut removed = Vec::new();
@@ -320,9 +355,10 @@ impl PartitionLog {
         for e in &self.entries {
             let s = bases.partition_point(|b| *b <= e.offset).saturating_sub(1);
             if let Some(slot) = survivors.get_mut(s) {
-                let (size, max_ts) = slot.get_or_insert((0, e.timestamp));
-                *size += u64::from(e.size_bytes);
-                *max_ts = (*max_ts).max(e.timestamp);
+                let (entry_size, timestamp) = meta.size_and_timestamp(e.record());
+                let (size, max_ts) = slot.get_or_insert((0, timestamp));
+                *size += u64::from(entry_size);
+                *max_ts = (*max_ts).max(timestamp);
             }
         }
         for (seg, survivor) in self.segments.iter_mut().zip(survivors) {
@@ -348,28 +384,33 @@ mod tests {
     use super::*;
 
     fn entry(offset: u64, epoch: u32) -> LogEntry {
-        LogEntry {
-            offset: Offset(offset),
-            leader_epoch: LeaderEpoch(epoch),
-            record: RecordId(offset),
-            size_bytes: 10,
-            timestamp: SimTime(offset),
+        LogEntry::new(Offset(offset), LeaderEpoch(epoch), RecordId(offset))
+    }
+
+    /// Every test record is 10 bytes, sent at the time of its offset (its id is its offset).
+    struct TenBytes;
+    impl RecordMeta for TenBytes {
+        fn size_and_timestamp(&self, record: RecordId) -> (u32, SimTime) {
+            (10, SimTime(record.0))
         }
+    }
+
+    /// Appends the entry at `offset` with `segment.bytes` = `segment_bytes`.
+    fn append(log: &mut PartitionLog, offset: u64, epoch: u32, segment_bytes: u64) -> bool {
+        let meta = TenBytes.size_and_timestamp(RecordId(offset));
+        log.append(entry(offset, epoch), meta, (segment_bytes, u64::MAX))
     }
 
     #[test]
     fn append_is_contiguous_and_truncation_moves_leo_hw_and_epochs() {
         let mut log = PartitionLog::default();
         for o in 0..5 {
-            assert!(log.append(entry(o, if o < 3 { 1 } else { 2 }), 1 << 30, u64::MAX));
+            assert!(append(&mut log, o, if o < 3 { 1 } else { 2 }, 1 << 30));
         }
-        assert!(
-            !log.append(entry(7, 2), 1 << 30, u64::MAX),
-            "a gap is refused"
-        );
+        assert!(!append(&mut log, 7, 2, 1 << 30), "a gap is refused");
         assert_eq!(log.log_end_offset(), Offset(5));
         log.set_high_watermark(Offset(4));
-        let removed = log.truncate_to(Offset(3));
+        let removed = log.truncate_to(Offset(3), &TenBytes);
         assert_eq!(removed.len(), 2);
         assert_eq!(
             (log.log_end_offset(), log.high_watermark()),
@@ -382,7 +423,7 @@ mod tests {
     fn segments_roll_by_size_and_deletion_keeps_the_active_segment() {
         let mut log = PartitionLog::default();
         for o in 0..10 {
-            log.append(entry(o, 0), 30, u64::MAX); // three 10-byte records per segment
+            append(&mut log, o, 0, 30); // three 10-byte records per segment
         }
         assert_eq!(log.segments().len(), 4);
         log.set_high_watermark(Offset(10));
@@ -396,7 +437,7 @@ mod tests {
     fn ten_entries() -> PartitionLog {
         let mut log = PartitionLog::default();
         for o in 0..10 {
-            log.append(entry(o, 0), 30, u64::MAX);
+            append(&mut log, o, 0, 30);
         }
         log
     }
@@ -431,16 +472,16 @@ mod tests {
         let mut log = ten_entries();
         log.set_high_watermark(Offset(10));
         // To a segment base: [6,7,8] and [9] stay whole (the removed 60 bytes were in [0..6)).
-        let removed = log.advance_log_start_offset(Offset(6));
+        let removed = log.advance_log_start_offset(Offset(6), &TenBytes);
         assert_eq!(removed.len(), 6);
         assert_eq!(bases_and_sizes(&log), vec![(6, 30), (9, 10)]);
         // Inside a segment: [6,7,8] loses only offset 6.
-        log.advance_log_start_offset(Offset(7));
+        log.advance_log_start_offset(Offset(7), &TenBytes);
         assert_eq!(bases_and_sizes(&log), vec![(7, 20), (9, 10)]);
         assert_eq!(log.size_bytes(), 30);
         // The active segment keeps rolling at segment.bytes: [9] + 10 + 11 = 30, 12 rolls.
         for o in 10..13 {
-            log.append(entry(o, 0), 30, u64::MAX);
+            append(&mut log, o, 0, 30);
         }
         assert_eq!(bases_and_sizes(&log), vec![(7, 20), (9, 30), (12, 10)]);
     }
@@ -449,10 +490,10 @@ mod tests {
     fn following_a_log_start_offset_at_the_leo_leaves_an_empty_segment_there() {
         let mut log = ten_entries();
         log.set_high_watermark(Offset(10));
-        log.advance_log_start_offset(Offset(10));
+        log.advance_log_start_offset(Offset(10), &TenBytes);
         assert_eq!(log.entries().len(), 0);
         assert_eq!(bases_and_sizes(&log), vec![(10, 0)]);
-        log.append(entry(10, 0), 30, u64::MAX);
+        append(&mut log, 10, 0, 30);
         assert_eq!(bases_and_sizes(&log), vec![(10, 10)]);
     }
 
@@ -461,7 +502,11 @@ mod tests {
         let mut log = ten_entries();
         log.set_high_watermark(Offset(10));
         // Drop 0, 1, 2 (all of [0,1,2]), 5 and 7, below 9.
-        let removed = log.retain_below(Offset(9), |e| ![0, 1, 2, 5, 7].contains(&e.offset.0));
+        let removed = log.retain_below(
+            Offset(9),
+            |e| ![0, 1, 2, 5, 7].contains(&e.offset.0),
+            &TenBytes,
+        );
         assert_eq!(
             removed.iter().map(|e| e.offset.0).collect::<Vec<_>>(),
             vec![0, 1, 2, 5, 7]

@@ -24,7 +24,7 @@ pub const BATCH_OVERHEAD_BYTES: u64 = 61;
 /// A batch in the accumulator or in flight.
 #[derive(Clone, Debug)]
 struct Batch {
-    /// Records, sizes, timestamps and base sequence, shared with the request in flight.
+    /// Records and base sequence, shared with the request in flight.
     data: Rc<ProduceBatch>,
     bytes: u64,
     created_at: SimTime,
@@ -41,8 +41,6 @@ impl Batch {
         Batch {
             data: Rc::new(ProduceBatch {
                 records: Vec::with_capacity(capacity),
-                size_bytes: Vec::with_capacity(capacity),
-                timestamps: Vec::with_capacity(capacity),
                 base_sequence: None,
                 producer_epoch: 0,
                 timeout_ms,
@@ -198,8 +196,6 @@ impl Producer {
         let batch = queue.batches.back_mut().expect("ensured above");
         let data = Rc::make_mut(&mut batch.data);
         data.records.push(record);
-        data.size_bytes.push(size);
-        data.timestamps.push(now);
         batch.bytes += u64::from(size);
         let single_record = batch.data.records.len() == 1;
         let first_of_only_batch = single_record && queue.batches.len() == 1;

@@ -420,6 +420,7 @@ impl Sim {
             } => {
                 self.producer_index(*producer)?;
                 let t = self.topic(topic)?;
+                self.ledger_has_room(1)?;
                 if let Some(p) = partition
                     && *p >= t.partitions
                 {
@@ -443,6 +444,7 @@ impl Sim {
             } => {
                 self.producer_index(*producer)?;
                 let t = self.topic(topic)?;
+                self.ledger_has_room(u64::from(*count))?;
                 if *count > MAX_PRODUCE_MANY {
                     let (what, value, max) = (
                         "count".into(),
@@ -867,6 +869,19 @@ impl Sim {
         }
     }
 
+    /// Refuses a produce that would take the ledger past [`Ledger::MAX_RECORDS`].
+    fn ledger_has_room(&self, records: u64) -> Result<(), CommandError> {
+        let held = self.ledger.len() as u64;
+        if held + records > Ledger::MAX_RECORDS {
+            return Err(CommandError::OutOfRange {
+                what: "records in the ledger".into(),
+                value: held + records,
+                max: Ledger::MAX_RECORDS,
+            });
+        }
+        Ok(())
+    }
+
     fn all_nodes(&self) -> Vec<NodeId> {
         let mut nodes = vec![NodeId::Controller];
         nodes.extend(self.brokers.iter().map(|b| NodeId::Broker(b.id)));
@@ -1056,7 +1071,7 @@ impl Sim {
         MemoryStats {
             records: self.ledger.records().len() as u64,
             ledger_capacity: self.ledger.capacity() as u64,
-            ledger_record_bytes: std::mem::size_of::<LedgerRecord>(),
+            ledger_record_bytes: Ledger::SLOT_BYTES,
             log_entries,
             log_capacity,
             log_entry_bytes: std::mem::size_of::<crate::partition_log::LogEntry>(),

@@ -93,7 +93,7 @@ pub(crate) fn partition_view(
                     log_end_offset: r.log.log_end_offset(),
                     records: r.log.entries()[r.log.entries().len().saturating_sub(window)..]
                         .iter()
-                        .map(|e| (e.offset, e.leader_epoch, e.record))
+                        .map(|e| (e.offset, e.leader_epoch, e.record()))
                         .collect(),
                 },
                 None => ReplicaView {

@@ -151,7 +151,7 @@ fn guarded_configuration_never_loses_an_acknowledged_write() {
             }
         }
         // The producers' records (the ledger also holds the coordinators' offset commits).
-        let records: Vec<&kafka_sim::ledger::LedgerRecord> = t
+        let records: Vec<kafka_sim::ledger::LedgerRecord> = t
             .sim
             .ledger()
             .records()

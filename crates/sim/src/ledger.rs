@@ -93,6 +93,21 @@ pub enum Outcome {
     Failed(KafkaError),
 }
 
+/// What a producer (or a group coordinator) sends: a record as [`Ledger::create`] takes it.
+#[derive(Clone, Debug)]
+pub(crate) struct NewRecord {
+    /// Partition it is sent to.
+    pub tp: TopicPartition,
+    /// Who sends it.
+    pub producer: ProducerId,
+    /// Its key, if any.
+    pub key: Option<KeyId>,
+    /// Its value.
+    pub value: Value,
+    /// Estimated size in the log.
+    pub size_bytes: u32,
+}
+
 /// What the ledger knows of one record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerRecord {
@@ -350,54 +365,38 @@ impl Ledger {
     /// Most records a ledger holds: log entries and the checker keep record ids in 32 bits.
     pub const MAX_RECORDS: u64 = u32::MAX as u64;
 
-    /// Creates a record and returns its id. Callers check [`Ledger::MAX_RECORDS`] first.
-    pub(crate) fn create(&mut self, record: LedgerRecord) -> RecordId {
+    /// Creates a record sent at `timestamp` (pending, on no replica yet) and returns its id.
+    /// Callers check [`Ledger::MAX_RECORDS`] first.
+    #[inline]
+    pub(crate) fn create(&mut self, sent: NewRecord, timestamp: SimTime) -> RecordId {
         let id = RecordId(self.slots.len() as u64);
-        let internal = record.is_internal();
+        let internal = matches!(sent.value, Value::OffsetCommit(_) | Value::GroupMetadata(_));
         if !internal {
             self.counts.sent += 1;
         }
-        let value = match record.value {
+        let value = match sent.value {
             Value::Synthetic { len } if len < STORED_VALUE => len,
             value => {
                 self.values.push(value);
                 STORED_VALUE | (self.values.len() - 1) as u32
             }
         };
-        let (sequence_epoch, sequence) = record.sequence.unwrap_or((0, 0));
-        let mut flags = if internal { INTERNAL } else { 0 };
-        if record.sequence.is_some() {
-            flags |= HAS_SEQUENCE;
-        }
-        if record.deleted {
-            flags |= DELETED;
-        }
-        flags |= match record.lost {
-            Some(LossCause::Truncated) => LOST_TRUNCATED,
-            Some(LossCause::TruncatedAfterUncleanElection) => LOST_UNCLEAN,
-            None => 0,
-        };
-        let (answer, acked_offset) = match record.outcome {
-            Outcome::Pending => (Answer::Pending, None),
-            Outcome::Acked { offset, acks } => (Answer::Acked(acks), offset),
-            Outcome::Failed(e) => (Answer::Failed(e), None),
-        };
         self.slots.push(Slot {
-            timestamp: record.timestamp,
-            replicated_to: record.replicated_to,
-            acked_offset: acked_offset.map_or(NO_OFFSET, |o| o.0),
-            committed_offset: record.committed_offset.map_or(NO_OFFSET, |o| o.0),
-            tp: record.tp,
-            producer: record.producer,
-            key: record.key.map_or(NO_KEY, |k| k.0),
+            timestamp,
+            replicated_to: 0,
+            acked_offset: NO_OFFSET,
+            committed_offset: NO_OFFSET,
+            tp: sent.tp,
+            producer: sent.producer,
+            key: sent.key.map_or(NO_KEY, |k| k.0),
             value,
-            size_bytes: record.size_bytes,
-            sequence,
-            sequence_epoch,
-            replicas_holding: record.replicas_holding,
-            leader_appends: record.leader_appends,
-            answer,
-            flags,
+            size_bytes: sent.size_bytes,
+            sequence: 0,
+            sequence_epoch: 0,
+            replicas_holding: 0,
+            leader_appends: 0,
+            answer: Answer::Pending,
+            flags: if internal { INTERNAL } else { 0 },
         });
         id
     }

@@ -114,6 +114,7 @@ impl PartitionLog {
     /// Appends one entry at the LEO; `meta` is its record's size and timestamp. Returns false (and
     /// appends nothing) if its offset is not the LEO: offsets must stay contiguous, and the caller
     /// reports the violation.
+    #[inline]
     pub fn append(&mut self, entry: LogEntry, meta: (u32, SimTime), segment: (u64, u64)) -> bool {
         if entry.offset != self.log_end_offset {
             return false;
@@ -125,6 +126,7 @@ impl PartitionLog {
     /// Appends an entry fetched from the leader at the leader's offset, which may be beyond the
     /// LEO where the leader's log was compacted (offsets are never renumbered). Returns false (and
     /// appends nothing) if the offset would go backwards.
+    #[inline]
     pub fn append_fetched(
         &mut self,
         entry: LogEntry,
@@ -143,7 +145,9 @@ impl PartitionLog {
         true
     }
 
-    /// Appends at the LEO; `segment` is the topic's (`segment.bytes`, `segment.ms`).
+    /// Appends at the LEO; `segment` is the topic's (`segment.bytes`, `segment.ms`). Always
+    /// inlined: it runs once per record per replica, and a call costs as much as its body.
+    #[inline(always)]
     fn push(&mut self, entry: LogEntry, (size, timestamp): (u32, SimTime), segment: (u64, u64)) {
         let (segment_bytes, segment_ms) = segment;
         if self

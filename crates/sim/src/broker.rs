@@ -21,6 +21,7 @@ use crate::replication::{
     DelayedProduce, FollowerState, LeaderState, ParkedFetch, PendingIsrChange, ProducerStateEntry,
     Replica, Role, ordered_isr,
 };
+use crate::tp_map::TpMap;
 
 /// Most entries returned by one fetch (Kafka bounds by bytes; this bounds by count).
 const MAX_FETCH_ENTRIES: usize = 4096;
@@ -36,7 +37,7 @@ pub(crate) struct Broker {
     pub alive: bool,
     pub broker_epoch: Option<u64>,
     pub metadata_offset: u64,
-    pub replicas: BTreeMap<TopicPartition, Replica>,
+    pub replicas: TpMap<Replica>,
     /// The group coordinator for the groups whose `__consumer_offsets` partition it leads.
     pub coordinator: GroupCoordinator,
     next_session: u64,
@@ -49,7 +50,7 @@ impl Broker {
             alive: false,
             broker_epoch: None,
             metadata_offset: 0,
-            replicas: BTreeMap::new(),
+            replicas: TpMap::default(),
             coordinator: GroupCoordinator::default(),
             next_session: 0,
         }
@@ -258,8 +259,7 @@ impl Broker {
         let me = self.id;
         let replica = self
             .replicas
-            .entry(reg.tp)
-            .or_insert_with(|| Replica::new(reg.tp));
+            .get_or_insert_with(reg.tp, || Replica::new(reg.tp));
         if replica
             .registration
             .as_ref()

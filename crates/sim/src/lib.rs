@@ -55,6 +55,7 @@ pub mod sim;
 pub mod time;
 pub mod timeline;
 pub mod topic;
+mod tp_map;
 pub mod view;
 pub mod workload;
 

@@ -17,6 +17,7 @@ use crate::message::{Message, ProduceBatch};
 use crate::metadata::{PartitionRegistration, merge_client_metadata, metadata_request_due};
 use crate::node::Ctx;
 use crate::time::SimTime;
+use crate::tp_map::TpMap;
 
 /// Size of a record batch header in Kafka's format (bytes).
 pub const BATCH_OVERHEAD_BYTES: u64 = 61;
@@ -75,7 +76,7 @@ pub(crate) struct Producer {
     pub config: ProducerConfig,
     leaders: BTreeMap<TopicPartition, (Option<BrokerId>, u32)>,
     pub partition_counts: Vec<u32>,
-    queues: BTreeMap<TopicPartition, PartitionQueue>,
+    queues: TpMap<PartitionQueue>,
     in_flight: BTreeMap<u64, InFlight>,
     next_request: u64,
     next_sequence: BTreeMap<TopicPartition, u32>,
@@ -99,7 +100,7 @@ impl Producer {
             config,
             leaders: BTreeMap::new(),
             partition_counts: Vec::new(),
-            queues: BTreeMap::new(),
+            queues: TpMap::default(),
             in_flight: BTreeMap::new(),
             next_request: 0,
             next_sequence: BTreeMap::new(),
@@ -182,7 +183,7 @@ impl Producer {
         }
         let batch_size = self.config.batch_size.max(1);
         let now = ctx.now;
-        let queue = self.queues.entry(tp).or_default();
+        let queue = self.queues.get_or_default(tp);
         let needs_new = queue.batches.back().is_none_or(|b| {
             b.attempts > 0 || (!b.data.records.is_empty() && b.bytes + u64::from(size) > batch_size)
         });
@@ -593,7 +594,7 @@ impl Producer {
             error,
             KafkaError::OutOfOrderSequenceNumber | KafkaError::NotEnoughReplicas
         );
-        let queue = self.queues.entry(tp).or_default();
+        let queue = self.queues.get_or_default(tp);
         let first = batch.data.records.first().copied();
         let at = queue
             .batches

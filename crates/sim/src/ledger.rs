@@ -223,7 +223,9 @@ const STORED_VALUE: u32 = 1 << 31;
 /// `Slot::key` of a record without a key.
 const NO_KEY: u32 = u32::MAX;
 /// An offset field of a `Slot` that holds no offset.
-const NO_OFFSET: u64 = u64::MAX;
+const NO_OFFSET: u32 = u32::MAX;
+/// An offset field of a `Slot` whose offset is `BIG_OFFSET` or more: it is in `Ledger::big_offsets`.
+const BIG_OFFSET: u32 = u32::MAX - 1;
 /// `Slot::flags`: the record has an idempotent producer's epoch and sequence.
 const HAS_SEQUENCE: u8 = 1;
 /// `Slot::flags`: retention or compaction removed it.
@@ -243,18 +245,27 @@ enum Answer {
     Failed(KafkaError),
 }
 
-/// What the ledger keeps of one record: a [`LedgerRecord`] packed into 72 bytes instead of 128
-/// (sentinels instead of `Option`s, flags instead of `bool`s, 32-bit key and value handles), since
-/// a long run keeps millions of them and the first touch of fresh memory is what a bulk produce
-/// pays most for.
+/// Which offset of a record a `Slot` field holds (the key of `Ledger::big_offsets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum OffsetField {
+    Acked,
+    Committed,
+}
+
+/// What the ledger keeps of one record: a [`LedgerRecord`] packed into one 64-byte cache line
+/// instead of 128 bytes (sentinels instead of `Option`s, flags instead of `bool`s, 32-bit key,
+/// value and offset handles), since a long run keeps millions of them: the first touch of fresh
+/// memory is what a bulk produce pays most for, and each record's slot is visited again, cold, at
+/// every step of its way (sequence, replica appends, commit, acknowledgement, consumer fetch).
 #[derive(Clone, Debug)]
+#[repr(align(64))]
 struct Slot {
     timestamp: SimTime,
     replicated_to: u64,
-    /// The offset in the producer's acknowledgement, or `NO_OFFSET`.
-    acked_offset: u64,
-    /// The offset at which it was first committed, or `NO_OFFSET`.
-    committed_offset: u64,
+    /// The offset in the producer's acknowledgement, `NO_OFFSET` or `BIG_OFFSET`.
+    acked_offset: u32,
+    /// The offset at which it was first committed, `NO_OFFSET` or `BIG_OFFSET`.
+    committed_offset: u32,
     tp: TopicPartition,
     producer: ProducerId,
     /// `KeyId`, or `NO_KEY`.
@@ -270,10 +281,45 @@ struct Slot {
     flags: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<Slot>() <= 72);
+const _: () = assert!(std::mem::size_of::<Slot>() == 64);
 
-fn some_offset(raw: u64) -> Option<Offset> {
-    (raw != NO_OFFSET).then_some(Offset(raw))
+/// Big offsets of `Slot`s, by record and field.
+type BigOffsets = BTreeMap<(RecordId, OffsetField), u64>;
+
+/// The offset a `Slot` field holds.
+#[inline]
+fn read_offset(big: &BigOffsets, id: RecordId, field: OffsetField, raw: u32) -> Option<Offset> {
+    match raw {
+        NO_OFFSET => None,
+        BIG_OFFSET => read_big_offset(big, id, field),
+        small => Some(Offset(u64::from(small))),
+    }
+}
+
+#[cold]
+fn read_big_offset(big: &BigOffsets, id: RecordId, field: OffsetField) -> Option<Offset> {
+    big.get(&(id, field)).map(|o| Offset(*o))
+}
+
+/// What a `Slot` field holds for `offset` (a big one goes to `big`).
+#[inline]
+fn write_offset(
+    big: &mut BigOffsets,
+    id: RecordId,
+    field: OffsetField,
+    offset: Option<Offset>,
+) -> u32 {
+    match offset {
+        None => NO_OFFSET,
+        Some(o) if o.0 < u64::from(BIG_OFFSET) => o.0 as u32,
+        Some(o) => write_big_offset(big, id, field, o),
+    }
+}
+
+#[cold]
+fn write_big_offset(big: &mut BigOffsets, id: RecordId, field: OffsetField, o: Offset) -> u32 {
+    big.insert((id, field), o.0);
+    BIG_OFFSET
 }
 
 impl Slot {
@@ -290,16 +336,6 @@ impl Slot {
             Some(LossCause::Truncated)
         } else {
             None
-        }
-    }
-    fn outcome(&self) -> Outcome {
-        match self.answer {
-            Answer::Pending => Outcome::Pending,
-            Answer::Acked(acks) => Outcome::Acked {
-                offset: some_offset(self.acked_offset),
-                acks,
-            },
-            Answer::Failed(e) => Outcome::Failed(e),
         }
     }
 }
@@ -321,12 +357,13 @@ impl<'a> Records<'a> {
     }
     /// The record at index `i` (its `RecordId`).
     pub fn get(&self, i: usize) -> Option<LedgerRecord> {
-        self.ledger.slots.get(i).map(|s| self.ledger.unpack(s))
+        self.ledger.slots.get(i).map(|s| self.ledger.unpack(i, s))
     }
     /// The records in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = LedgerRecord> + ExactSizeIterator + 'a {
         let ledger = self.ledger;
-        ledger.slots.iter().map(move |s| ledger.unpack(s))
+        let unpack = move |(i, s)| ledger.unpack(i, s);
+        ledger.slots.iter().enumerate().map(unpack)
     }
     /// The records in id order, collected.
     pub fn to_vec(&self) -> Vec<LedgerRecord> {
@@ -338,6 +375,8 @@ impl<'a> Records<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     slots: Vec<Slot>,
+    /// Offsets too big for a slot's 32-bit field (none in any run of a realistic length).
+    big_offsets: BigOffsets,
     /// Values kept whole (typed bytes, tombstones, internal records), by `Slot::value` index.
     values: Vec<Value>,
     /// The interned keys.
@@ -401,8 +440,23 @@ impl Ledger {
         id
     }
 
-    /// The full record of a slot.
-    fn unpack(&self, s: &Slot) -> LedgerRecord {
+    /// The full record of slot `i`.
+    fn unpack(&self, i: usize, s: &Slot) -> LedgerRecord {
+        let id = RecordId(i as u64);
+        let committed_offset = read_offset(
+            &self.big_offsets,
+            id,
+            OffsetField::Committed,
+            s.committed_offset,
+        );
+        let outcome = match s.answer {
+            Answer::Pending => Outcome::Pending,
+            Answer::Acked(acks) => Outcome::Acked {
+                offset: read_offset(&self.big_offsets, id, OffsetField::Acked, s.acked_offset),
+                acks,
+            },
+            Answer::Failed(e) => Outcome::Failed(e),
+        };
         LedgerRecord {
             tp: s.tp,
             producer: s.producer,
@@ -411,12 +465,12 @@ impl Ledger {
             timestamp: s.timestamp,
             size_bytes: s.size_bytes,
             sequence: (s.flags & HAS_SEQUENCE != 0).then_some((s.sequence_epoch, s.sequence)),
-            outcome: s.outcome(),
+            outcome,
             replicas_holding: s.replicas_holding,
             replicated_to: s.replicated_to,
             leader_appends: s.leader_appends,
-            committed: s.committed_offset != NO_OFFSET,
-            committed_offset: some_offset(s.committed_offset),
+            committed: committed_offset.is_some(),
+            committed_offset,
             deleted: s.flags & DELETED != 0,
             lost: s.lost(),
         }
@@ -432,7 +486,7 @@ impl Ledger {
 
     /// The record with this id.
     pub fn get(&self, id: RecordId) -> Option<LedgerRecord> {
-        self.slot(id).map(|s| self.unpack(s))
+        self.slot(id).map(|s| self.unpack(id.0 as usize, s))
     }
 
     fn slot(&self, id: RecordId) -> Option<&Slot> {
@@ -473,6 +527,7 @@ impl Ledger {
     }
 
     /// A record's size in bytes and CreateTime timestamp (log entries do not copy them).
+    #[inline]
     pub fn size_and_timestamp(&self, id: RecordId) -> (u32, SimTime) {
         let s = &self.slots[id.0 as usize];
         (s.size_bytes, s.timestamp)
@@ -574,6 +629,7 @@ impl Ledger {
 
     /// A replica appended the record (as leader if `as_leader`).
     /// Returns the record's size and timestamp, which the replica's log needs for its segments.
+    #[inline]
     pub(crate) fn on_replica_append(
         &mut self,
         id: RecordId,
@@ -591,6 +647,7 @@ impl Ledger {
 
     /// A leader's high watermark passed the record at `offset`. Committed at a second offset, it
     /// is a duplicate: consumers will read it twice.
+    #[inline]
     pub(crate) fn on_committed(&mut self, id: RecordId, offset: Offset) {
         let r = &mut self.slots[id.0 as usize];
         let counts = if r.is_internal() {
@@ -598,13 +655,15 @@ impl Ledger {
         } else {
             &mut self.counts
         };
-        match some_offset(r.committed_offset) {
+        let big = &mut self.big_offsets;
+        let field = OffsetField::Committed;
+        match read_offset(big, id, field, r.committed_offset) {
             None => {
-                r.committed_offset = offset.0;
+                r.committed_offset = write_offset(big, id, field, Some(offset));
                 counts.committed += 1;
             }
             Some(first) if first != offset => {
-                r.committed_offset = offset.max(first).0;
+                r.committed_offset = write_offset(big, id, field, Some(offset.max(first)));
                 if offset > first {
                     counts.duplicates += 1;
                 }
@@ -664,6 +723,7 @@ impl Ledger {
     }
 
     /// The idempotent producer gave the record a sequence number.
+    #[inline]
     pub(crate) fn set_sequence(&mut self, id: RecordId, producer_epoch: u16, sequence: u32) {
         let r = self.rec(id);
         r.flags |= HAS_SEQUENCE;
@@ -681,16 +741,19 @@ impl Ledger {
     }
 
     /// The producer learned the outcome of the send.
+    #[inline]
     pub(crate) fn on_outcome(&mut self, id: RecordId, outcome: Outcome) {
         let r = &mut self.slots[id.0 as usize];
         if r.answer != Answer::Pending {
             return;
         }
+        let big = &mut self.big_offsets;
         (r.answer, r.acked_offset) = match outcome {
             Outcome::Pending => (Answer::Pending, NO_OFFSET),
-            Outcome::Acked { offset, acks } => {
-                (Answer::Acked(acks), offset.map_or(NO_OFFSET, |o| o.0))
-            }
+            Outcome::Acked { offset, acks } => (
+                Answer::Acked(acks),
+                write_offset(big, id, OffsetField::Acked, offset),
+            ),
             Outcome::Failed(e) => (Answer::Failed(e), NO_OFFSET),
         };
         let counts = if r.is_internal() {
@@ -703,5 +766,58 @@ impl Ledger {
             Outcome::Failed(_) => counts.failed += 1,
             Outcome::Pending => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TopicId;
+
+    fn sent(ledger: &mut Ledger) -> RecordId {
+        let tp = TopicPartition {
+            topic: TopicId(0),
+            partition: 1,
+        };
+        let record = NewRecord {
+            tp,
+            producer: ProducerId(0),
+            key: None,
+            value: Value::Synthetic { len: 100 },
+            size_bytes: 107,
+        };
+        ledger.create(record, SimTime(5))
+    }
+
+    #[test]
+    fn offsets_past_32_bits_come_back_whole() {
+        let mut ledger = Ledger::default();
+        let (small, big) = (sent(&mut ledger), sent(&mut ledger));
+        for (id, offset) in [(small, Offset(7)), (big, Offset(5_000_000_000))] {
+            ledger.on_committed(id, offset);
+            let acked = Outcome::Acked {
+                offset: Some(offset),
+                acks: Acks::All,
+            };
+            ledger.on_outcome(id, acked);
+        }
+        ledger.on_committed(big, Offset(5_000_000_001)); // committed again later: a duplicate
+        let r = ledger.get(big).expect("created");
+        assert_eq!(r.committed_offset, Some(Offset(5_000_000_001)));
+        let acked_at = Offset(5_000_000_000);
+        assert_eq!(
+            r.outcome,
+            Outcome::Acked {
+                offset: Some(acked_at),
+                acks: Acks::All
+            }
+        );
+        assert_eq!(ledger.counts().duplicates, 1);
+        let r = ledger.get(small).expect("created");
+        assert_eq!(
+            (r.committed_offset, r.timestamp),
+            (Some(Offset(7)), SimTime(5))
+        );
+        assert_eq!(r.value, Value::Synthetic { len: 100 });
     }
 }

@@ -12,7 +12,7 @@ use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{EventKind, Invariant};
 use crate::group_coordinator::{GroupCoordinator, OFFSETS_TOPIC};
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, TopicPartition};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicPartition};
 use crate::message::{FetchResult, Message, ProduceBatch};
 use crate::metadata::{MetadataImage, PartitionRegistration};
 use crate::node::Ctx;
@@ -478,9 +478,10 @@ impl Broker {
         }
         let base = replica.log.log_end_offset();
         replica.log.reserve(batch.records.len());
-        for (i, record) in batch.records.iter().enumerate() {
+        let metas = ctx.ledger.sizes_and_timestamps(&batch.records);
+        for (i, (record, meta)) in batch.records.iter().zip(metas).enumerate() {
             let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
-            let meta = ctx.ledger.on_replica_append(*record, me, true);
+            ctx.ledger.on_replica_append(*record, me, true);
             replica.log.append(entry, meta, (segment_bytes, segment_ms));
         }
         ctx.emit(EventKind::RecordsAppended {
@@ -879,8 +880,9 @@ impl Broker {
                 let base = replica.log.log_end_offset();
                 let mut appended = 0u32;
                 replica.log.reserve(entries.len());
-                for e in &entries {
-                    let meta = ctx.ledger.size_and_timestamp(e.record());
+                let records: Vec<RecordId> = entries.iter().map(|e| e.record()).collect();
+                let metas = ctx.ledger.sizes_and_timestamps(&records);
+                for (e, meta) in entries.iter().zip(metas) {
                     if !replica
                         .log
                         .append_fetched(*e, meta, (segment_bytes, segment_ms))

@@ -18,6 +18,10 @@ use crate::ids::{LeaderEpoch, Offset, RecordId};
 use crate::leader_epoch_cache::LeaderEpochCache;
 use crate::time::SimTime;
 
+mod entries;
+pub use entries::Entries;
+use entries::EntryStore;
+
 /// One record in a replica's log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
@@ -69,7 +73,7 @@ pub struct Segment {
 /// A replica's log.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PartitionLog {
-    entries: Vec<LogEntry>,
+    entries: EntryStore,
     log_start_offset: Offset,
     log_end_offset: Offset,
     high_watermark: Offset,
@@ -99,9 +103,24 @@ impl PartitionLog {
         &mut self.epochs
     }
     /// Entries still in the log, oldest first.
-    pub fn entries(&self) -> &[LogEntry] {
-        &self.entries
+    pub fn entries(&self) -> Entries<'_> {
+        self.entries.iter_from(0)
     }
+    /// The last `count` entries (all if there are fewer), oldest first.
+    pub fn last_entries(&self, count: usize) -> Entries<'_> {
+        self.entries
+            .iter_from(self.entries.len().saturating_sub(count))
+    }
+    /// How many entries the log holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// Whether the log holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.len() == 0
+    }
+    /// Bytes per stored entry (record id and leader epoch; offsets are kept as runs).
+    pub const ENTRY_BYTES: usize = EntryStore::ENTRY_BYTES;
     /// The segments, oldest first.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
@@ -136,7 +155,7 @@ impl PartitionLog {
         if entry.offset < self.log_end_offset {
             return false;
         }
-        if self.entries.is_empty() && self.log_start_offset == self.log_end_offset {
+        if self.entries.len() == 0 && self.log_start_offset == self.log_end_offset {
             // An empty log takes the leader's first offset as its start.
             self.log_start_offset = entry.offset;
             self.high_watermark = self.high_watermark.max(entry.offset);
@@ -205,31 +224,21 @@ impl PartitionLog {
 
     /// Index of the first entry with offset ≥ `offset`.
     fn index_of(&self, offset: Offset) -> usize {
-        // Fast path: without compaction gaps an entry's index is its distance from the first.
-        if let Some(first) = self.entries.first() {
-            let guess = offset.0.saturating_sub(first.offset.0) as usize;
-            match self.entries.get(guess) {
-                Some(e) if e.offset == offset => return guess,
-                None if offset >= self.log_end_offset => return self.entries.len(),
-                _ => {}
-            }
-        }
-        self.entries.partition_point(|e| e.offset < offset)
+        self.entries.index_of(offset)
     }
 
-    /// Entries from `from` on, without copying.
-    pub fn entries_from(&self, from: Offset) -> impl Iterator<Item = &LogEntry> {
-        self.entries[self.index_of(from)..].iter()
+    /// Entries from `from` on.
+    pub fn entries_from(&self, from: Offset) -> Entries<'_> {
+        self.entries.iter_from(self.index_of(from))
     }
 
     /// Up to `max` entries from `from` on.
     pub fn read(&self, from: Offset, max: usize) -> Vec<LogEntry> {
-        let i = self.index_of(from);
-        self.entries[i..].iter().take(max).copied().collect()
+        self.entries.read(self.index_of(from), max)
     }
 
     /// The entry at `offset`, if present (compaction leaves gaps).
-    pub fn get(&self, offset: Offset) -> Option<&LogEntry> {
+    pub fn get(&self, offset: Offset) -> Option<LogEntry> {
         let i = self.index_of(offset);
         self.entries.get(i).filter(|e| e.offset == offset)
     }
@@ -244,18 +253,17 @@ impl PartitionLog {
         }
         let offset = offset.max(self.log_start_offset);
         let i = self.index_of(offset);
-        let removed: Vec<LogEntry> = self.entries.drain(i..).collect();
+        let removed = self.entries.split_off(i);
         self.log_end_offset = offset;
         self.high_watermark = self.high_watermark.min(offset);
         self.epochs.truncate_from_end(offset);
         // Rebuild the tail segment sizes from what is left (truncation is rare).
         self.segments.retain(|s| s.base_offset < offset);
         if let Some(last) = self.segments.last_mut() {
-            let from = self
+            let from = self.entries.index_of(last.base_offset);
+            last.size_bytes = self
                 .entries
-                .partition_point(|e| e.offset < last.base_offset);
-            last.size_bytes = self.entries[from..]
-                .iter()
+                .iter_from(from)
                 .map(|e| u64::from(meta.size_and_timestamp(e.record()).0))
                 .sum();
         }
@@ -265,7 +273,7 @@ impl PartitionLog {
     /// Removes everything and restarts the log at `offset` (a follower far behind a leader
     /// whose retention deleted what it needs); returns the removed entries.
     pub fn reset_to(&mut self, offset: Offset) -> Vec<LogEntry> {
-        let removed: Vec<LogEntry> = self.entries.drain(..).collect();
+        let removed = self.entries.split_off(0);
         self.segments.clear();
         self.epochs = LeaderEpochCache::default();
         self.log_start_offset = offset;
@@ -289,7 +297,7 @@ impl PartitionLog {
         let new_start = self.segments[count].base_offset.max(self.log_start_offset);
         self.segments.drain(..count);
         let i = self.index_of(new_start);
-        let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
+        let removed = self.entries.drain_front(i);
         self.log_start_offset = new_start;
         self.epochs.truncate_from_start(new_start);
         removed
@@ -312,7 +320,7 @@ impl PartitionLog {
             .saturating_sub(1);
         self.segments.drain(..keep);
         let i = self.index_of(offset);
-        let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
+        let removed = self.entries.drain_front(i);
         if let Some(first) = self.segments.first_mut() {
             // Only the removed entries that were in this segment count against its size.
             let trimmed: u64 = removed
@@ -340,23 +348,14 @@ impl PartitionLog {
         meta: &impl RecordMeta,
     ) -> Vec<LogEntry> {
         let split = self.index_of(end);
-        let mut removed = Vec::new();
-        let mut kept = Vec::with_capacity(self.entries.len());
-        for (i, e) in self.entries.drain(..).enumerate() {
-            if i < split && !keep(&e) {
-                removed.push(e);
-            } else {
-                kept.push(e);
-            }
-        }
-        self.entries = kept;
+        let removed = self.entries.retain(|i, e| i >= split || keep(e));
         if removed.is_empty() {
             return removed;
         }
         // Recompute segment sizes and largest timestamps from the surviving entries.
         let bases: Vec<Offset> = self.segments.iter().map(|s| s.base_offset).collect();
         let mut survivors: Vec<Option<(u64, SimTime)>> = vec![None; bases.len()];
-        for e in &self.entries {
+        for e in self.entries.iter_from(0) {
             let s = bases.partition_point(|b| *b <= e.offset).saturating_sub(1);
             if let Some(slot) = survivors.get_mut(s) {
                 let (entry_size, timestamp) = meta.size_and_timestamp(e.record());
@@ -495,7 +494,7 @@ mod tests {
         let mut log = ten_entries();
         log.set_high_watermark(Offset(10));
         log.advance_log_start_offset(Offset(10), &TenBytes);
-        assert_eq!(log.entries().len(), 0);
+        assert_eq!(log.len(), 0);
         assert_eq!(bases_and_sizes(&log), vec![(10, 0)]);
         append(&mut log, 10, 0, 30);
         assert_eq!(bases_and_sizes(&log), vec![(10, 10)]);
@@ -515,7 +514,7 @@ mod tests {
             removed.iter().map(|e| e.offset.0).collect::<Vec<_>>(),
             vec![0, 1, 2, 5, 7]
         );
-        let left: Vec<u64> = log.entries().iter().map(|e| e.offset.0).collect();
+        let left: Vec<u64> = log.entries().map(|e| e.offset.0).collect();
         assert_eq!(left, vec![3, 4, 6, 8, 9], "no renumbering: gaps");
         assert_eq!(
             bases_and_sizes(&log),

@@ -63,7 +63,7 @@ pub(crate) fn run(broker: &mut Broker, ctx: &mut Ctx<'_>) {
             };
             // The latest offset per key in the cleanable range.
             let mut latest: BTreeMap<KeyId, u64> = BTreeMap::new();
-            for e in log.entries().iter().take_while(|e| e.offset < end) {
+            for e in log.entries().take_while(|e| e.offset < end) {
                 if let Some(key) = ctx.ledger.key(e.record()) {
                     latest.insert(key, e.offset.0);
                 }

@@ -1038,7 +1038,7 @@ impl Sim {
         let (mut log_entries, mut log_capacity) = (0u64, 0u64);
         for broker in &self.brokers {
             for replica in broker.replicas.values() {
-                log_entries += replica.log.entries().len() as u64;
+                log_entries += replica.log.len() as u64;
                 log_capacity += replica.log.capacity() as u64;
             }
         }
@@ -1048,7 +1048,7 @@ impl Sim {
             ledger_record_bytes: Ledger::SLOT_BYTES,
             log_entries,
             log_capacity,
-            log_entry_bytes: std::mem::size_of::<crate::partition_log::LogEntry>(),
+            log_entry_bytes: crate::partition_log::PartitionLog::ENTRY_BYTES,
             checker_bytes: self.checker.allocated_bytes() as u64,
             consumption_bytes: self.ledger.consumption_bytes() as u64,
         }

@@ -181,13 +181,6 @@ pub struct ConsumptionCounts {
     pub skipped: u64,
 }
 
-#[derive(Clone, Debug, Default)]
-struct GroupConsumption {
-    /// Times processed, by record id (saturating).
-    processed: Vec<u8>,
-    counts: ConsumptionCounts,
-}
-
 /// Interned keys with their murmur2 hash, computed once.
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
@@ -217,128 +210,14 @@ impl Keys {
     }
 }
 
-/// `Slot::value` with this bit set is an index into `Ledger::values`; without it, a synthetic
-/// value's length.
-const STORED_VALUE: u32 = 1 << 31;
-/// `Slot::key` of a record without a key.
-const NO_KEY: u32 = u32::MAX;
-/// An offset field of a `Slot` that holds no offset.
-const NO_OFFSET: u32 = u32::MAX;
-/// An offset field of a `Slot` whose offset is `BIG_OFFSET` or more: it is in `Ledger::big_offsets`.
-const BIG_OFFSET: u32 = u32::MAX - 1;
-/// `Slot::flags`: the record has an idempotent producer's epoch and sequence.
-const HAS_SEQUENCE: u8 = 1;
-/// `Slot::flags`: retention or compaction removed it.
-const DELETED: u8 = 1 << 1;
-/// `Slot::flags`: an `__consumer_offsets` record (offset commit, group metadata).
-const INTERNAL: u8 = 1 << 2;
-/// `Slot::flags`: lost, `LossCause::Truncated`.
-const LOST_TRUNCATED: u8 = 1 << 3;
-/// `Slot::flags`: lost, `LossCause::TruncatedAfterUncleanElection`.
-const LOST_UNCLEAN: u8 = 1 << 4;
+mod consumption;
+mod slot;
 
-/// The producer's view of a send, packed (the acknowledged offset is kept apart).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Answer {
-    Pending,
-    Acked(Acks),
-    Failed(KafkaError),
-}
-
-/// Which offset of a record a `Slot` field holds (the key of `Ledger::big_offsets`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum OffsetField {
-    Acked,
-    Committed,
-}
-
-/// What the ledger keeps of one record: a [`LedgerRecord`] packed into one 64-byte cache line
-/// instead of 128 bytes (sentinels instead of `Option`s, flags instead of `bool`s, 32-bit key,
-/// value and offset handles), since a long run keeps millions of them: the first touch of fresh
-/// memory is what a bulk produce pays most for, and each record's slot is visited again, cold, at
-/// every step of its way (sequence, replica appends, commit, acknowledgement, consumer fetch).
-#[derive(Clone, Debug)]
-#[repr(align(64))]
-struct Slot {
-    timestamp: SimTime,
-    replicated_to: u64,
-    /// The offset in the producer's acknowledgement, `NO_OFFSET` or `BIG_OFFSET`.
-    acked_offset: u32,
-    /// The offset at which it was first committed, `NO_OFFSET` or `BIG_OFFSET`.
-    committed_offset: u32,
-    tp: TopicPartition,
-    producer: ProducerId,
-    /// `KeyId`, or `NO_KEY`.
-    key: u32,
-    /// A synthetic value's length, or `STORED_VALUE` | index into `Ledger::values`.
-    value: u32,
-    size_bytes: u32,
-    sequence: u32,
-    sequence_epoch: u16,
-    replicas_holding: u16,
-    leader_appends: u16,
-    answer: Answer,
-    flags: u8,
-}
-
-const _: () = assert!(std::mem::size_of::<Slot>() == 64);
-
-/// Big offsets of `Slot`s, by record and field.
-type BigOffsets = BTreeMap<(RecordId, OffsetField), u64>;
-
-/// The offset a `Slot` field holds.
-#[inline]
-fn read_offset(big: &BigOffsets, id: RecordId, field: OffsetField, raw: u32) -> Option<Offset> {
-    match raw {
-        NO_OFFSET => None,
-        BIG_OFFSET => read_big_offset(big, id, field),
-        small => Some(Offset(u64::from(small))),
-    }
-}
-
-#[cold]
-fn read_big_offset(big: &BigOffsets, id: RecordId, field: OffsetField) -> Option<Offset> {
-    big.get(&(id, field)).map(|o| Offset(*o))
-}
-
-/// What a `Slot` field holds for `offset` (a big one goes to `big`).
-#[inline]
-fn write_offset(
-    big: &mut BigOffsets,
-    id: RecordId,
-    field: OffsetField,
-    offset: Option<Offset>,
-) -> u32 {
-    match offset {
-        None => NO_OFFSET,
-        Some(o) if o.0 < u64::from(BIG_OFFSET) => o.0 as u32,
-        Some(o) => write_big_offset(big, id, field, o),
-    }
-}
-
-#[cold]
-fn write_big_offset(big: &mut BigOffsets, id: RecordId, field: OffsetField, o: Offset) -> u32 {
-    big.insert((id, field), o.0);
-    BIG_OFFSET
-}
-
-impl Slot {
-    fn is_internal(&self) -> bool {
-        self.flags & INTERNAL != 0
-    }
-    fn is_acked(&self) -> bool {
-        matches!(self.answer, Answer::Acked(_))
-    }
-    fn lost(&self) -> Option<LossCause> {
-        if self.flags & LOST_UNCLEAN != 0 {
-            Some(LossCause::TruncatedAfterUncleanElection)
-        } else if self.flags & LOST_TRUNCATED != 0 {
-            Some(LossCause::Truncated)
-        } else {
-            None
-        }
-    }
-}
+use slot::BigOffsets;
+use slot::{
+    Answer, DELETED, HAS_SEQUENCE, INTERNAL, LOST_TRUNCATED, LOST_UNCLEAN, NO_KEY, NO_OFFSET,
+    OffsetField, STORED_VALUE, Slot, read_offset, write_offset,
+};
 
 /// Every record of the ledger, by id, unpacked on the fly (see [`Ledger::records`]).
 #[derive(Clone, Copy, Debug)]
@@ -383,7 +262,7 @@ pub struct Ledger {
     pub keys: Keys,
     counts: LedgerCounts,
     internal_counts: LedgerCounts,
-    consumption: BTreeMap<std::rc::Rc<str>, GroupConsumption>,
+    consumption: BTreeMap<std::rc::Rc<str>, consumption::GroupConsumption>,
 }
 
 impl crate::partition_log::RecordMeta for Ledger {
@@ -571,70 +450,6 @@ impl Ledger {
     /// Totals over the internal `__consumer_offsets` records (offset commits, group metadata).
     pub fn internal_counts(&self) -> LedgerCounts {
         self.internal_counts
-    }
-
-    /// A consumer of `group` processed `records` (offset, id) in order; returns how many of them
-    /// the group had processed before (one map lookup per batch, not per record).
-    pub(crate) fn on_processed_batch(
-        &mut self,
-        group: &str,
-        records: &[(crate::ids::Offset, RecordId)],
-    ) -> u32 {
-        let c = match self.consumption.get_mut(group) {
-            Some(c) => c,
-            None => self.consumption.entry(group.into()).or_default(),
-        };
-        let mut redelivered = 0u32;
-        for (_, id) in records {
-            let i = id.0 as usize;
-            if c.processed.len() <= i {
-                c.processed.resize(i + 1, 0);
-            }
-            let before = c.processed[i];
-            c.processed[i] = before.saturating_add(1);
-            if before == 0 {
-                c.counts.processed += 1;
-            } else {
-                redelivered += 1;
-            }
-        }
-        c.counts.deliveries += records.len() as u64;
-        c.counts.redelivered += u64::from(redelivered);
-        redelivered
-    }
-
-    /// How many times `group` processed record `id`.
-    pub fn times_processed(&self, group: &str, id: RecordId) -> u8 {
-        self.consumption
-            .get(group)
-            .and_then(|c| c.processed.get(id.0 as usize))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// `group` moved past `count` committed records it never processed.
-    pub(crate) fn on_skipped(&mut self, group: &str, count: u64) {
-        let c = match self.consumption.get_mut(group) {
-            Some(c) => c,
-            None => self.consumption.entry(group.into()).or_default(),
-        };
-        c.counts.skipped += count;
-    }
-
-    /// What `group` did with the records so far.
-    pub fn consumption_counts(&self, group: &str) -> ConsumptionCounts {
-        self.consumption
-            .get(group)
-            .map(|c| c.counts)
-            .unwrap_or_default()
-    }
-
-    /// Bytes held by the per-group consumption tallies.
-    pub fn consumption_bytes(&self) -> usize {
-        self.consumption
-            .values()
-            .map(|c| c.processed.capacity())
-            .sum()
     }
 
     /// A replica appended the record (as leader if `as_leader`).

@@ -3,9 +3,9 @@
 //!
 //! Mirrors the parts of `kafka.log.UnifiedLog` the simulation needs. Record payloads (key, value),
 //! sizes and CreateTime timestamps are immutable and identical on every replica, so an entry refers
-//! to its record in the ledger by id instead of copying them (16 bytes per entry: a long run keeps
-//! millions); segments keep the sums retention needs, and the few operations that recompute them
-//! ask a [`RecordMeta`] (the ledger) for sizes and timestamps.
+//! to its record in the ledger by id instead of copying them (a stored entry is 8 bytes, see
+//! `entries`: a long run keeps millions); segments keep the sums retention needs, and the few
+//! operations that recompute them ask a [`RecordMeta`] (the ledger) for sizes and timestamps.
 //!
 //! ```text
 //!   log_start_offset      high_watermark        log_end_offset

@@ -12,7 +12,7 @@ use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{EventKind, Invariant};
 use crate::group_coordinator::{GroupCoordinator, OFFSETS_TOPIC};
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, RecordId, TopicPartition};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, TopicPartition};
 use crate::message::{FetchResult, Message, ProduceBatch};
 use crate::metadata::{MetadataImage, PartitionRegistration};
 use crate::node::Ctx;
@@ -478,7 +478,9 @@ impl Broker {
         }
         let base = replica.log.log_end_offset();
         replica.log.reserve(batch.records.len());
-        let metas = ctx.ledger.sizes_and_timestamps(&batch.records);
+        let metas = ctx
+            .ledger
+            .sizes_and_timestamps(batch.records.iter().copied());
         for (i, (record, meta)) in batch.records.iter().zip(metas).enumerate() {
             let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
             ctx.ledger.on_replica_append(*record, me, true);
@@ -880,8 +882,9 @@ impl Broker {
                 let base = replica.log.log_end_offset();
                 let mut appended = 0u32;
                 replica.log.reserve(entries.len());
-                let records: Vec<RecordId> = entries.iter().map(|e| e.record()).collect();
-                let metas = ctx.ledger.sizes_and_timestamps(&records);
+                let metas = ctx
+                    .ledger
+                    .sizes_and_timestamps(entries.iter().map(|e| e.record()));
                 for (e, meta) in entries.iter().zip(metas) {
                     if !replica
                         .log

@@ -415,11 +415,11 @@ impl Ledger {
     /// The sizes and timestamps of many records, looked up in one tight pass: their slots are
     /// usually cold, and independent loads in a short loop wait for memory together rather than
     /// one after another (the passes that follow then find the slots in cache).
-    pub(crate) fn sizes_and_timestamps(&self, records: &[RecordId]) -> Vec<(u32, SimTime)> {
-        records
-            .iter()
-            .map(|id| self.size_and_timestamp(*id))
-            .collect()
+    pub(crate) fn sizes_and_timestamps(
+        &self,
+        records: impl Iterator<Item = RecordId>,
+    ) -> Vec<(u32, SimTime)> {
+        records.map(|id| self.size_and_timestamp(id)).collect()
     }
 
     /// Makes room for `additional` more records at once (a bulk produce).

@@ -21,6 +21,7 @@ use crate::replication::{
     DelayedProduce, FollowerState, LeaderState, ParkedFetch, PendingIsrChange, ProducerStateEntry,
     Replica, Role, ordered_isr,
 };
+use crate::tp_map::TpMap;
 
 /// Most entries returned by one fetch (Kafka bounds by bytes; this bounds by count).
 const MAX_FETCH_ENTRIES: usize = 4096;
@@ -36,7 +37,7 @@ pub(crate) struct Broker {
     pub alive: bool,
     pub broker_epoch: Option<u64>,
     pub metadata_offset: u64,
-    pub replicas: BTreeMap<TopicPartition, Replica>,
+    pub replicas: TpMap<Replica>,
     /// The group coordinator for the groups whose `__consumer_offsets` partition it leads.
     pub coordinator: GroupCoordinator,
     next_session: u64,
@@ -49,7 +50,7 @@ impl Broker {
             alive: false,
             broker_epoch: None,
             metadata_offset: 0,
-            replicas: BTreeMap::new(),
+            replicas: TpMap::default(),
             coordinator: GroupCoordinator::default(),
             next_session: 0,
         }
@@ -258,8 +259,7 @@ impl Broker {
         let me = self.id;
         let replica = self
             .replicas
-            .entry(reg.tp)
-            .or_insert_with(|| Replica::new(reg.tp));
+            .get_or_insert_with(reg.tp, || Replica::new(reg.tp));
         if replica
             .registration
             .as_ref()
@@ -488,16 +488,13 @@ impl Broker {
         }
         let base = replica.log.log_end_offset();
         replica.log.reserve(batch.records.len());
-        for (i, record) in batch.records.iter().enumerate() {
-            let entry = LogEntry {
-                offset: Offset(base.0 + i as u64),
-                leader_epoch: epoch,
-                record: *record,
-                size_bytes: batch.size_bytes[i],
-                timestamp: batch.timestamps[i],
-            };
-            replica.log.append(entry, segment_bytes, segment_ms);
+        let metas = ctx
+            .ledger
+            .sizes_and_timestamps(batch.records.iter().copied());
+        for (i, (record, meta)) in batch.records.iter().zip(metas).enumerate() {
+            let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
             ctx.ledger.on_replica_append(*record, me, true);
+            replica.log.append(entry, meta, (segment_bytes, segment_ms));
         }
         ctx.emit(EventKind::RecordsAppended {
             tp,
@@ -655,7 +652,7 @@ impl Broker {
             .entries_from(old_hw)
             .take_while(|e| e.offset < hw)
         {
-            ctx.ledger.on_committed(e.record, e.offset);
+            ctx.ledger.on_committed(e.record(), e.offset);
         }
         if hw > leo {
             ctx.emit(violation(
@@ -895,8 +892,14 @@ impl Broker {
                 let base = replica.log.log_end_offset();
                 let mut appended = 0u32;
                 replica.log.reserve(entries.len());
-                for e in &entries {
-                    if !replica.log.append_fetched(*e, segment_bytes, segment_ms) {
+                let metas = ctx
+                    .ledger
+                    .sizes_and_timestamps(entries.iter().map(|e| e.record()));
+                for (e, meta) in entries.iter().zip(metas) {
+                    if !replica
+                        .log
+                        .append_fetched(*e, meta, (segment_bytes, segment_ms))
+                    {
                         let detail = format!(
                             "{} on broker {me}: got offset {} at LEO {}",
                             ctx.catalog.tp_name(tp),
@@ -906,11 +909,14 @@ impl Broker {
                         ctx.emit(violation(Invariant::OffsetsContiguous, detail));
                         break;
                     }
-                    ctx.ledger.on_replica_append(e.record, me, false);
+                    ctx.ledger.on_replica_append(e.record(), me, false);
                     appended += 1;
                 }
-                for e in replica.log.advance_log_start_offset(log_start_offset) {
-                    ctx.ledger.on_deleted(e.record);
+                for e in replica
+                    .log
+                    .advance_log_start_offset(log_start_offset, &*ctx.ledger)
+                {
+                    ctx.ledger.on_deleted(e.record());
                 }
                 replica
                     .log
@@ -941,7 +947,7 @@ impl Broker {
             }
             FetchResult::OffsetOutOfRange { log_start_offset } => {
                 for e in replica.log.reset_to(log_start_offset) {
-                    ctx.ledger.on_deleted(e.record);
+                    ctx.ledger.on_deleted(e.record());
                 }
                 replica.agreed_upto = log_start_offset;
                 self.send_fetch(ctx, tp);
@@ -1037,7 +1043,7 @@ impl Broker {
 /// Truncates a replica's log to `to`, reporting removed records to the ledger (and losses).
 pub(crate) fn truncate(ctx: &mut Ctx<'_>, me: BrokerId, replica: &mut Replica, to: Offset) {
     let tp = replica.tp;
-    let removed = replica.log.truncate_to(to);
+    let removed = replica.log.truncate_to(to, &*ctx.ledger);
     if removed.is_empty() {
         return;
     }
@@ -1051,7 +1057,7 @@ pub(crate) fn truncate(ctx: &mut Ctx<'_>, me: BrokerId, replica: &mut Replica, t
     let unclean = ctx.catalog.unclean_election_enabled(tp.topic)
         && crate::invariants::had_unclean_election(ctx, tp);
     for e in removed {
-        if let Some(loss) = ctx.ledger.on_truncated(e.record, unclean) {
+        if let Some(loss) = ctx.ledger.on_truncated(e.record(), unclean) {
             ctx.emit(EventKind::RecordLost {
                 record: loss.record,
                 tp,
@@ -1087,7 +1093,7 @@ fn rebuild_producer_state(
 ) -> BTreeMap<ProducerId, ProducerStateEntry> {
     let mut state: BTreeMap<ProducerId, ProducerStateEntry> = BTreeMap::new();
     for e in log.entries() {
-        let Some(r) = ctx.ledger.get(e.record) else {
+        let Some(r) = ctx.ledger.get(e.record()) else {
             continue;
         };
         let Some((epoch, seq)) = r.sequence else {

@@ -10,13 +10,19 @@ use crate::agenda::TimerKey;
 use crate::broker::Broker;
 use crate::error::KafkaError;
 use crate::ids::{ConsumerId, NodeId, Offset, RecordId, TopicPartition};
+use crate::ledger::Ledger;
 use crate::message::{ConsumerFetchResult, Message};
 use crate::node::Ctx;
 use crate::partition_log::PartitionLog;
 use crate::replication::{ParkedConsumerFetch, Role};
 
 /// Records from `from` below the high watermark, at most `max_bytes` (at least one record).
-fn read_committed(log: &PartitionLog, from: Offset, max_bytes: u32) -> Vec<(Offset, RecordId)> {
+fn read_committed(
+    log: &PartitionLog,
+    ledger: &Ledger,
+    from: Offset,
+    max_bytes: u32,
+) -> Vec<(Offset, RecordId)> {
     let hw = log.high_watermark();
     let mut bytes = 0u64;
     let mut out = Vec::new();
@@ -24,11 +30,11 @@ fn read_committed(log: &PartitionLog, from: Offset, max_bytes: u32) -> Vec<(Offs
         if e.offset >= hw {
             break;
         }
-        bytes += u64::from(e.size_bytes);
+        bytes += u64::from(ledger.size_and_timestamp(e.record()).0);
         if !out.is_empty() && bytes > u64::from(max_bytes) {
             break;
         }
-        out.push((e.offset, e.record));
+        out.push((e.offset, e.record()));
     }
     out
 }
@@ -76,7 +82,7 @@ impl Broker {
             let result = ConsumerFetchResult::OffsetOutOfRange;
             return self.send_consumer_fetch_response(ctx, consumer, tp, correlation, result);
         }
-        let records = read_committed(&replica.log, fetch_offset, max_bytes);
+        let records = read_committed(&replica.log, ctx.ledger, fetch_offset, max_bytes);
         if records.is_empty() && max_wait_ms > 0 {
             leader
                 .parked_consumer_fetches
@@ -124,7 +130,7 @@ impl Broker {
         for p in parked {
             let timed_out = expired == Some(p.consumer);
             let records = if p.fetch_offset < hw {
-                read_committed(&replica.log, p.fetch_offset, p.max_bytes)
+                read_committed(&replica.log, ctx.ledger, p.fetch_offset, p.max_bytes)
             } else {
                 Vec::new()
             };

@@ -37,7 +37,7 @@ use crate::group::{
     OffsetCommitRequest, Output, RequestId, SyncGroupRequest, WriteId,
 };
 use crate::ids::{BrokerId, ConsumerId, NodeId, Offset, ProducerId, RecordId, TopicPartition};
-use crate::ledger::{GroupMetadataRecord, LedgerRecord, OffsetCommitValue, Outcome, Value};
+use crate::ledger::{GroupMetadataRecord, NewRecord, OffsetCommitValue, Outcome, Value};
 use crate::message::Message;
 use crate::node::Ctx;
 use crate::partition_log::LogEntry;
@@ -498,32 +498,17 @@ impl Broker {
         let mut ids = Vec::with_capacity(records.len());
         for (i, (key, value, size_bytes)) in records.into_iter().enumerate() {
             let key = ctx.ledger.keys.intern(key.as_bytes());
-            let record = ctx.ledger.create(LedgerRecord {
+            let sent = NewRecord {
                 tp: offsets_tp,
                 producer: COORDINATOR_PRODUCER,
                 key: Some(key),
                 value,
-                timestamp: ctx.now,
                 size_bytes,
-                sequence: None,
-                outcome: Outcome::Pending,
-                replicas_holding: 0,
-                replicated_to: 0,
-                leader_appends: 0,
-                committed: false,
-                committed_offset: None,
-                deleted: false,
-                lost: None,
-            });
-            let entry = LogEntry {
-                offset: Offset(base.0 + i as u64),
-                leader_epoch: epoch,
-                record,
-                size_bytes,
-                timestamp: ctx.now,
             };
-            replica.log.append(entry, segment_bytes, segment_ms);
-            ctx.ledger.on_replica_append(record, me, true);
+            let record = ctx.ledger.create(sent, ctx.now);
+            let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, record);
+            let meta = ctx.ledger.on_replica_append(record, me, true);
+            replica.log.append(entry, meta, (segment_bytes, segment_ms));
             ids.push(record);
         }
         let count = ids.len() as u32;
@@ -682,7 +667,7 @@ impl Broker {
         };
         let mut groups: BTreeMap<Rc<str>, &GroupMetadataValue> = BTreeMap::new();
         for e in replica.log.entries() {
-            match ctx.ledger.get(e.record).map(|r| &r.value) {
+            match ctx.ledger.stored_value(e.record()) {
                 Some(Value::OffsetCommit(v)) => {
                     self.coordinator
                         .offsets

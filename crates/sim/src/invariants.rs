@@ -14,12 +14,13 @@ use crate::node::Ctx;
 use crate::replication::Replica;
 
 /// Marks an offset the history has not seen (a gap left by retention or compaction).
-const UNKNOWN: RecordId = RecordId(u64::MAX);
+const UNKNOWN: u32 = u32::MAX;
 
 /// State of the global checks.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Checker {
-    history: BTreeMap<TopicPartition, Vec<RecordId>>,
+    /// Record ids by offset, 32 bits each (see `LogEntry::new`): one slot per committed record.
+    history: BTreeMap<TopicPartition, Vec<u32>>,
     unclean: BTreeSet<TopicPartition>,
     /// Owner of each partition per (group, incarnation, generation).
     owners: BTreeMap<(Rc<str>, u32, i32, TopicPartition), ConsumerId>,
@@ -33,7 +34,7 @@ impl Checker {
     pub fn allocated_bytes(&self) -> usize {
         self.history
             .values()
-            .map(|h| h.capacity() * std::mem::size_of::<RecordId>())
+            .map(|h| h.capacity() * std::mem::size_of::<u32>())
             .sum()
     }
 
@@ -62,14 +63,15 @@ pub(crate) fn check_agreement(ctx: &mut Ctx<'_>, broker: BrokerId, replica: &mut
             break;
         }
         let i = e.offset.0 as usize;
+        let record = e.record().0 as u32;
         if history.len() <= i {
             history.resize(i, UNKNOWN);
-            history.push(e.record);
+            history.push(record);
         } else if history[i] == UNKNOWN {
-            history[i] = e.record;
-        } else if history[i] != e.record {
-            first_mismatch.get_or_insert((e.offset, history[i], e.record));
-            history[i] = e.record; // report each divergence once
+            history[i] = record;
+        } else if history[i] != record {
+            first_mismatch.get_or_insert((e.offset, history[i], record));
+            history[i] = record; // report each divergence once
         }
     }
     replica.agreed_upto = hw;
@@ -144,7 +146,9 @@ pub(crate) fn check_skips(
         .get(from.0 as usize..end)
         .unwrap_or(&[])
         .iter()
-        .filter(|r| **r != UNKNOWN && ctx.ledger.times_processed(group, **r) == 0)
+        .filter(|r| {
+            **r != UNKNOWN && ctx.ledger.times_processed(group, RecordId(u64::from(**r))) == 0
+        })
         .count() as u64;
     (count > 0).then_some((from, position, count))
 }

@@ -93,6 +93,21 @@ pub enum Outcome {
     Failed(KafkaError),
 }
 
+/// What a producer (or a group coordinator) sends: a record as [`Ledger::create`] takes it.
+#[derive(Clone, Debug)]
+pub(crate) struct NewRecord {
+    /// Partition it is sent to.
+    pub tp: TopicPartition,
+    /// Who sends it.
+    pub producer: ProducerId,
+    /// Its key, if any.
+    pub key: Option<KeyId>,
+    /// Its value.
+    pub value: Value,
+    /// Estimated size in the log.
+    pub size_bytes: u32,
+}
+
 /// What the ledger knows of one record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerRecord {
@@ -166,13 +181,6 @@ pub struct ConsumptionCounts {
     pub skipped: u64,
 }
 
-#[derive(Clone, Debug, Default)]
-struct GroupConsumption {
-    /// Times processed, by record id (saturating).
-    processed: Vec<u8>,
-    counts: ConsumptionCounts,
-}
-
 /// Interned keys with their murmur2 hash, computed once.
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
@@ -202,15 +210,72 @@ impl Keys {
     }
 }
 
+mod consumption;
+mod slot;
+
+use slot::BigOffsets;
+use slot::{
+    Answer, DELETED, HAS_SEQUENCE, INTERNAL, LOST_TRUNCATED, LOST_UNCLEAN, NO_KEY, NO_OFFSET,
+    OffsetField, STORED_VALUE, Slot, read_offset, write_offset,
+};
+
+/// Every record of the ledger, by id, unpacked on the fly (see [`Ledger::records`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Records<'a> {
+    ledger: &'a Ledger,
+}
+
+impl<'a> Records<'a> {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.ledger.slots.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ledger.slots.is_empty()
+    }
+    /// The record at index `i` (its `RecordId`).
+    pub fn get(&self, i: usize) -> Option<LedgerRecord> {
+        self.ledger.slots.get(i).map(|s| self.ledger.unpack(i, s))
+    }
+    /// The records in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = LedgerRecord> + ExactSizeIterator + 'a {
+        let ledger = self.ledger;
+        let unpack = move |(i, s)| ledger.unpack(i, s);
+        ledger.slots.iter().enumerate().map(unpack)
+    }
+    /// The records in id order, collected.
+    pub fn to_vec(&self) -> Vec<LedgerRecord> {
+        self.iter().collect()
+    }
+}
+
+/// Two views are equal when they hold the same records in the same order (runs compared in tests).
+impl PartialEq for Records<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
 /// The ledger of all records of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    records: Vec<LedgerRecord>,
+    slots: Vec<Slot>,
+    /// Offsets too big for a slot's 32-bit field (none in any run of a realistic length).
+    big_offsets: BigOffsets,
+    /// Values kept whole (typed bytes, tombstones, internal records), by `Slot::value` index.
+    values: Vec<Value>,
     /// The interned keys.
     pub keys: Keys,
     counts: LedgerCounts,
     internal_counts: LedgerCounts,
-    consumption: BTreeMap<std::rc::Rc<str>, GroupConsumption>,
+    consumption: BTreeMap<std::rc::Rc<str>, consumption::GroupConsumption>,
+}
+
+impl crate::partition_log::RecordMeta for Ledger {
+    fn size_and_timestamp(&self, record: RecordId) -> (u32, SimTime) {
+        Ledger::size_and_timestamp(self, record)
+    }
 }
 
 /// A loss the ledger detected; the caller turns it into events.
@@ -222,40 +287,166 @@ pub(crate) struct Loss {
 }
 
 impl Ledger {
-    /// Creates a record and returns its id.
-    pub(crate) fn create(&mut self, record: LedgerRecord) -> RecordId {
-        let id = RecordId(self.records.len() as u64);
-        if !record.is_internal() {
+    /// Most records a ledger holds: log entries and the checker keep record ids in 32 bits.
+    pub const MAX_RECORDS: u64 = u32::MAX as u64;
+
+    /// Creates a record sent at `timestamp` (pending, on no replica yet) and returns its id.
+    /// Callers check [`Ledger::MAX_RECORDS`] first.
+    #[inline]
+    pub(crate) fn create(&mut self, sent: NewRecord, timestamp: SimTime) -> RecordId {
+        let id = RecordId(self.slots.len() as u64);
+        let internal = matches!(sent.value, Value::OffsetCommit(_) | Value::GroupMetadata(_));
+        if !internal {
             self.counts.sent += 1;
         }
-        self.records.push(record);
+        let value = match sent.value {
+            Value::Synthetic { len } if len < STORED_VALUE => len,
+            value => {
+                self.values.push(value);
+                STORED_VALUE | (self.values.len() - 1) as u32
+            }
+        };
+        self.slots.push(Slot {
+            timestamp,
+            replicated_to: 0,
+            acked_offset: NO_OFFSET,
+            committed_offset: NO_OFFSET,
+            tp: sent.tp,
+            producer: sent.producer,
+            key: sent.key.map_or(NO_KEY, |k| k.0),
+            value,
+            size_bytes: sent.size_bytes,
+            sequence: 0,
+            sequence_epoch: 0,
+            replicas_holding: 0,
+            leader_appends: 0,
+            answer: Answer::Pending,
+            flags: if internal { INTERNAL } else { 0 },
+        });
         id
     }
 
-    /// The record with this id.
-    pub fn get(&self, id: RecordId) -> Option<&LedgerRecord> {
-        self.records.get(id.0 as usize)
+    /// The full record of slot `i`.
+    fn unpack(&self, i: usize, s: &Slot) -> LedgerRecord {
+        let id = RecordId(i as u64);
+        let committed_offset = read_offset(
+            &self.big_offsets,
+            id,
+            OffsetField::Committed,
+            s.committed_offset,
+        );
+        let outcome = match s.answer {
+            Answer::Pending => Outcome::Pending,
+            Answer::Acked(acks) => Outcome::Acked {
+                offset: read_offset(&self.big_offsets, id, OffsetField::Acked, s.acked_offset),
+                acks,
+            },
+            Answer::Failed(e) => Outcome::Failed(e),
+        };
+        LedgerRecord {
+            tp: s.tp,
+            producer: s.producer,
+            key: (s.key != NO_KEY).then_some(KeyId(s.key)),
+            value: self.value_of(s),
+            timestamp: s.timestamp,
+            size_bytes: s.size_bytes,
+            sequence: (s.flags & HAS_SEQUENCE != 0).then_some((s.sequence_epoch, s.sequence)),
+            outcome,
+            replicas_holding: s.replicas_holding,
+            replicated_to: s.replicated_to,
+            leader_appends: s.leader_appends,
+            committed: committed_offset.is_some(),
+            committed_offset,
+            deleted: s.flags & DELETED != 0,
+            lost: s.lost(),
+        }
     }
 
-    fn rec(&mut self, id: RecordId) -> &mut LedgerRecord {
-        &mut self.records[id.0 as usize]
+    fn value_of(&self, s: &Slot) -> Value {
+        if s.value & STORED_VALUE == 0 {
+            Value::Synthetic { len: s.value }
+        } else {
+            self.values[(s.value & !STORED_VALUE) as usize].clone()
+        }
+    }
+
+    /// The record with this id.
+    pub fn get(&self, id: RecordId) -> Option<LedgerRecord> {
+        self.slot(id).map(|s| self.unpack(id.0 as usize, s))
+    }
+
+    fn slot(&self, id: RecordId) -> Option<&Slot> {
+        self.slots.get(id.0 as usize)
+    }
+
+    fn rec(&mut self, id: RecordId) -> &mut Slot {
+        &mut self.slots[id.0 as usize]
     }
 
     /// Every record, by id.
-    pub fn records(&self) -> &[LedgerRecord] {
-        &self.records
+    pub fn records(&self) -> Records<'_> {
+        Records { ledger: self }
+    }
+
+    /// How many records the ledger holds (producers' and internal ones).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no record was created yet.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// A record's key, without unpacking the rest.
+    pub fn key(&self, id: RecordId) -> Option<KeyId> {
+        self.slot(id)
+            .filter(|s| s.key != NO_KEY)
+            .map(|s| KeyId(s.key))
+    }
+
+    /// A value the ledger keeps whole (typed bytes, a tombstone, an internal record), by
+    /// reference; `None` for a synthetic value (only its length is kept) or an unknown id.
+    pub fn stored_value(&self, id: RecordId) -> Option<&Value> {
+        let s = self.slot(id)?;
+        (s.value & STORED_VALUE != 0).then(|| &self.values[(s.value & !STORED_VALUE) as usize])
+    }
+
+    /// A record's size in bytes and CreateTime timestamp (log entries do not copy them).
+    #[inline]
+    pub fn size_and_timestamp(&self, id: RecordId) -> (u32, SimTime) {
+        let s = &self.slots[id.0 as usize];
+        (s.size_bytes, s.timestamp)
+    }
+
+    /// The sizes and timestamps of many records, looked up in one tight pass: their slots are
+    /// usually cold, and independent loads in a short loop wait for memory together rather than
+    /// one after another (the passes that follow then find the slots in cache).
+    pub(crate) fn sizes_and_timestamps(
+        &self,
+        records: impl Iterator<Item = RecordId>,
+    ) -> Vec<(u32, SimTime)> {
+        records.map(|id| self.size_and_timestamp(id)).collect()
     }
 
     /// Makes room for `additional` more records at once (a bulk produce).
     pub(crate) fn reserve(&mut self, additional: usize) {
         // A little slack for the offset commits that arrive meanwhile, so that one of them does
         // not double a ledger sized for a bulk produce.
-        self.records.reserve(additional + additional / 32);
+        self.slots.reserve(additional + additional / 32);
     }
 
     /// Allocated record slots.
     pub fn capacity(&self) -> usize {
-        self.records.capacity()
+        self.slots.capacity()
+    }
+
+    /// Bytes per allocated record slot.
+    pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>();
+
+    /// Bytes held by values kept whole (the side table, not what its `Arc`s and boxes point to).
+    pub fn stored_value_bytes(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<Value>()
     }
 
     /// Totals over the records producers sent (internal `__consumer_offsets` records excluded).
@@ -268,97 +459,43 @@ impl Ledger {
         self.internal_counts
     }
 
-    /// A consumer of `group` processed `records` (offset, id) in order; returns how many of them
-    /// the group had processed before (one map lookup per batch, not per record).
-    pub(crate) fn on_processed_batch(
-        &mut self,
-        group: &str,
-        records: &[(crate::ids::Offset, RecordId)],
-    ) -> u32 {
-        let c = match self.consumption.get_mut(group) {
-            Some(c) => c,
-            None => self.consumption.entry(group.into()).or_default(),
-        };
-        let mut redelivered = 0u32;
-        for (_, id) in records {
-            let i = id.0 as usize;
-            if c.processed.len() <= i {
-                c.processed.resize(i + 1, 0);
-            }
-            let before = c.processed[i];
-            c.processed[i] = before.saturating_add(1);
-            if before == 0 {
-                c.counts.processed += 1;
-            } else {
-                redelivered += 1;
-            }
-        }
-        c.counts.deliveries += records.len() as u64;
-        c.counts.redelivered += u64::from(redelivered);
-        redelivered
-    }
-
-    /// How many times `group` processed record `id`.
-    pub fn times_processed(&self, group: &str, id: RecordId) -> u8 {
-        self.consumption
-            .get(group)
-            .and_then(|c| c.processed.get(id.0 as usize))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// `group` moved past `count` committed records it never processed.
-    pub(crate) fn on_skipped(&mut self, group: &str, count: u64) {
-        let c = match self.consumption.get_mut(group) {
-            Some(c) => c,
-            None => self.consumption.entry(group.into()).or_default(),
-        };
-        c.counts.skipped += count;
-    }
-
-    /// What `group` did with the records so far.
-    pub fn consumption_counts(&self, group: &str) -> ConsumptionCounts {
-        self.consumption
-            .get(group)
-            .map(|c| c.counts)
-            .unwrap_or_default()
-    }
-
-    /// Bytes held by the per-group consumption tallies.
-    pub fn consumption_bytes(&self) -> usize {
-        self.consumption
-            .values()
-            .map(|c| c.processed.capacity())
-            .sum()
-    }
-
     /// A replica appended the record (as leader if `as_leader`).
-    pub(crate) fn on_replica_append(&mut self, id: RecordId, broker: BrokerId, as_leader: bool) {
+    /// Returns the record's size and timestamp, which the replica's log needs for its segments.
+    #[inline]
+    pub(crate) fn on_replica_append(
+        &mut self,
+        id: RecordId,
+        broker: BrokerId,
+        as_leader: bool,
+    ) -> (u32, SimTime) {
         let r = self.rec(id);
         r.replicas_holding += 1;
         r.replicated_to |= 1u64.checked_shl(broker.0.saturating_sub(1)).unwrap_or(0);
         if as_leader {
             r.leader_appends += 1;
         }
+        (r.size_bytes, r.timestamp)
     }
 
     /// A leader's high watermark passed the record at `offset`. Committed at a second offset, it
     /// is a duplicate: consumers will read it twice.
+    #[inline]
     pub(crate) fn on_committed(&mut self, id: RecordId, offset: Offset) {
-        let r = &mut self.records[id.0 as usize];
+        let r = &mut self.slots[id.0 as usize];
         let counts = if r.is_internal() {
             &mut self.internal_counts
         } else {
             &mut self.counts
         };
-        match r.committed_offset {
+        let big = &mut self.big_offsets;
+        let field = OffsetField::Committed;
+        match read_offset(big, id, field, r.committed_offset) {
             None => {
-                r.committed = true;
-                r.committed_offset = Some(offset);
+                r.committed_offset = write_offset(big, id, field, Some(offset));
                 counts.committed += 1;
             }
             Some(first) if first != offset => {
-                r.committed_offset = Some(offset.max(first));
+                r.committed_offset = write_offset(big, id, field, Some(offset.max(first)));
                 if offset > first {
                     counts.duplicates += 1;
                 }
@@ -370,7 +507,7 @@ impl Ledger {
     /// Retention or compaction removed the record from one replica.
     pub(crate) fn on_deleted(&mut self, id: RecordId) {
         let r = self.rec(id);
-        r.deleted = true;
+        r.flags |= DELETED;
         r.replicas_holding = r.replicas_holding.saturating_sub(1);
     }
 
@@ -383,25 +520,26 @@ impl Ledger {
     ) -> Option<Loss> {
         let r = self.rec(id);
         r.replicas_holding = r.replicas_holding.saturating_sub(1);
-        let acked = matches!(r.outcome, Outcome::Acked { .. });
-        if r.replicas_holding > 0 || r.deleted || r.lost.is_some() || !(acked || r.committed) {
+        let acked = r.is_acked();
+        let committed = r.committed_offset != NO_OFFSET;
+        if r.replicas_holding > 0
+            || r.flags & DELETED != 0
+            || r.lost().is_some()
+            || !(acked || committed)
+        {
             return None;
         }
-        let allowed_by = match r.outcome {
-            Outcome::Acked {
-                acks: Acks::Zero, ..
-            } => Some(AllowedBy::Acks0),
-            Outcome::Acked {
-                acks: Acks::One, ..
-            } => Some(AllowedBy::Acks1),
+        let allowed_by = match r.answer {
+            Answer::Acked(Acks::Zero) => Some(AllowedBy::Acks0),
+            Answer::Acked(Acks::One) => Some(AllowedBy::Acks1),
             _ if after_unclean_election => Some(AllowedBy::UncleanLeaderElection),
             _ => None,
         };
-        r.lost = Some(if after_unclean_election {
-            LossCause::TruncatedAfterUncleanElection
+        r.flags |= if after_unclean_election {
+            LOST_UNCLEAN
         } else {
-            LossCause::Truncated
-        });
+            LOST_TRUNCATED
+        };
         let tp = r.tp;
         if r.is_internal() {
             self.internal_counts.lost += 1;
@@ -417,13 +555,17 @@ impl Ledger {
     }
 
     /// The idempotent producer gave the record a sequence number.
+    #[inline]
     pub(crate) fn set_sequence(&mut self, id: RecordId, producer_epoch: u16, sequence: u32) {
-        self.rec(id).sequence = Some((producer_epoch, sequence));
+        let r = self.rec(id);
+        r.flags |= HAS_SEQUENCE;
+        r.sequence_epoch = producer_epoch;
+        r.sequence = sequence;
     }
 
     /// The brokers whose log ever held record `id`, in id order.
     pub fn replicated_to(&self, id: RecordId) -> Vec<BrokerId> {
-        let bits = self.get(id).map_or(0, |r| r.replicated_to);
+        let bits = self.slot(id).map_or(0, |r| r.replicated_to);
         (0..64u32)
             .filter(|b| bits & (1 << b) != 0)
             .map(|b| BrokerId(b + 1))
@@ -431,12 +573,21 @@ impl Ledger {
     }
 
     /// The producer learned the outcome of the send.
+    #[inline]
     pub(crate) fn on_outcome(&mut self, id: RecordId, outcome: Outcome) {
-        let r = &mut self.records[id.0 as usize];
-        if r.outcome != Outcome::Pending {
+        let r = &mut self.slots[id.0 as usize];
+        if r.answer != Answer::Pending {
             return;
         }
-        r.outcome = outcome;
+        let big = &mut self.big_offsets;
+        (r.answer, r.acked_offset) = match outcome {
+            Outcome::Pending => (Answer::Pending, NO_OFFSET),
+            Outcome::Acked { offset, acks } => (
+                Answer::Acked(acks),
+                write_offset(big, id, OffsetField::Acked, offset),
+            ),
+            Outcome::Failed(e) => (Answer::Failed(e), NO_OFFSET),
+        };
         let counts = if r.is_internal() {
             &mut self.internal_counts
         } else {
@@ -447,5 +598,58 @@ impl Ledger {
             Outcome::Failed(_) => counts.failed += 1,
             Outcome::Pending => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TopicId;
+
+    fn sent(ledger: &mut Ledger) -> RecordId {
+        let tp = TopicPartition {
+            topic: TopicId(0),
+            partition: 1,
+        };
+        let record = NewRecord {
+            tp,
+            producer: ProducerId(0),
+            key: None,
+            value: Value::Synthetic { len: 100 },
+            size_bytes: 107,
+        };
+        ledger.create(record, SimTime(5))
+    }
+
+    #[test]
+    fn offsets_past_32_bits_come_back_whole() {
+        let mut ledger = Ledger::default();
+        let (small, big) = (sent(&mut ledger), sent(&mut ledger));
+        for (id, offset) in [(small, Offset(7)), (big, Offset(5_000_000_000))] {
+            ledger.on_committed(id, offset);
+            let acked = Outcome::Acked {
+                offset: Some(offset),
+                acks: Acks::All,
+            };
+            ledger.on_outcome(id, acked);
+        }
+        ledger.on_committed(big, Offset(5_000_000_001)); // committed again later: a duplicate
+        let r = ledger.get(big).expect("created");
+        assert_eq!(r.committed_offset, Some(Offset(5_000_000_001)));
+        let acked_at = Offset(5_000_000_000);
+        assert_eq!(
+            r.outcome,
+            Outcome::Acked {
+                offset: Some(acked_at),
+                acks: Acks::All
+            }
+        );
+        assert_eq!(ledger.counts().duplicates, 1);
+        let r = ledger.get(small).expect("created");
+        assert_eq!(
+            (r.committed_offset, r.timestamp),
+            (Some(Offset(7)), SimTime(5))
+        );
+        assert_eq!(r.value, Value::Synthetic { len: 100 });
     }
 }

@@ -56,6 +56,7 @@ pub mod sweep;
 pub mod time;
 pub mod timeline;
 pub mod topic;
+mod tp_map;
 pub mod view;
 pub mod workload;
 

@@ -20,12 +20,10 @@ pub(crate) struct Envelope {
     pub message: Message,
 }
 
-/// One batch of records in a ProduceRequest.
+/// One batch of records in a ProduceRequest (their sizes and timestamps are in the ledger).
 #[derive(Clone, Debug)]
 pub(crate) struct ProduceBatch {
     pub records: Vec<RecordId>,
-    pub size_bytes: Vec<u32>,
-    pub timestamps: Vec<crate::time::SimTime>,
     /// Idempotent producer: first sequence number of the batch.
     pub base_sequence: Option<u32>,
     /// Idempotent producer: its epoch, bumped after a batch failed with its sequence unresolved.

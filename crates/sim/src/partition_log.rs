@@ -1,9 +1,11 @@
 //! One replica's log of a partition: entries with offset and leader epoch, the log start offset,
 //! the log end offset (LEO), the high watermark (HW) and the leader-epoch cache.
 //!
-//! Mirrors the parts of `kafka.log.UnifiedLog` the simulation needs. Record payloads (key, value)
-//! are immutable and identical on every replica, so an entry refers to its record in the ledger by
-//! `RecordId` instead of copying bytes; sizes and timestamps are kept per entry for retention.
+//! Mirrors the parts of `kafka.log.UnifiedLog` the simulation needs. Record payloads (key, value),
+//! sizes and CreateTime timestamps are immutable and identical on every replica, so an entry refers
+//! to its record in the ledger by id instead of copying them (a stored entry is 8 bytes, see
+//! `entries`: a long run keeps millions); segments keep the sums retention needs, and the few
+//! operations that recompute them ask a [`RecordMeta`] (the ledger) for sizes and timestamps.
 //!
 //! ```text
 //!   log_start_offset      high_watermark        log_end_offset
@@ -16,6 +18,10 @@ use crate::ids::{LeaderEpoch, Offset, RecordId};
 use crate::leader_epoch_cache::LeaderEpochCache;
 use crate::time::SimTime;
 
+mod entries;
+pub use entries::Entries;
+use entries::EntryStore;
+
 /// One record in a replica's log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
@@ -23,12 +29,32 @@ pub struct LogEntry {
     pub offset: Offset,
     /// The leader epoch it was written in.
     pub leader_epoch: LeaderEpoch,
-    /// The produced record (payload in the ledger).
-    pub record: RecordId,
-    /// Its size on disk in bytes (estimated as Kafka's record format would).
-    pub size_bytes: u32,
-    /// Its CreateTime timestamp.
-    pub timestamp: SimTime,
+    /// The produced record's ledger index (see [`LogEntry::record`]).
+    record: u32,
+}
+
+impl LogEntry {
+    /// An entry for `record` at `offset`, written in `leader_epoch`. Record ids fit 32 bits: the
+    /// ledger refuses to grow past `u32::MAX` records (long before that memory runs out).
+    pub fn new(offset: Offset, leader_epoch: LeaderEpoch, record: RecordId) -> LogEntry {
+        debug_assert!(record.0 <= u64::from(u32::MAX), "record ids fit 32 bits");
+        LogEntry {
+            offset,
+            leader_epoch,
+            record: record.0 as u32,
+        }
+    }
+    /// The produced record (payload, size and timestamp in the ledger).
+    pub fn record(&self) -> RecordId {
+        RecordId(u64::from(self.record))
+    }
+}
+
+/// Where a log finds its records' sizes and CreateTime timestamps (the ledger), which entries do
+/// not copy.
+pub trait RecordMeta {
+    /// The record's size in bytes (estimated as Kafka's record format would) and its timestamp.
+    fn size_and_timestamp(&self, record: RecordId) -> (u32, SimTime);
 }
 
 /// A segment: retention deletes whole segments, never the active (last) one.
@@ -47,7 +73,7 @@ pub struct Segment {
 /// A replica's log.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PartitionLog {
-    entries: Vec<LogEntry>,
+    entries: EntryStore,
     log_start_offset: Offset,
     log_end_offset: Offset,
     high_watermark: Offset,
@@ -77,9 +103,24 @@ impl PartitionLog {
         &mut self.epochs
     }
     /// Entries still in the log, oldest first.
-    pub fn entries(&self) -> &[LogEntry] {
-        &self.entries
+    pub fn entries(&self) -> Entries<'_> {
+        self.entries.iter_from(0)
     }
+    /// The last `count` entries (all if there are fewer), oldest first.
+    pub fn last_entries(&self, count: usize) -> Entries<'_> {
+        self.entries
+            .iter_from(self.entries.len().saturating_sub(count))
+    }
+    /// How many entries the log holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// Whether the log holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.len() == 0
+    }
+    /// Bytes per stored entry (record id and leader epoch; offsets are kept as runs).
+    pub const ENTRY_BYTES: usize = EntryStore::ENTRY_BYTES;
     /// The segments, oldest first.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
@@ -89,33 +130,45 @@ impl PartitionLog {
         self.segments.iter().map(|s| s.size_bytes).sum()
     }
 
-    /// Appends one entry at the LEO. Returns false (and appends nothing) if its offset is not the
-    /// LEO: offsets must stay contiguous, and the caller reports the violation.
-    pub fn append(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) -> bool {
+    /// Appends one entry at the LEO; `meta` is its record's size and timestamp. Returns false (and
+    /// appends nothing) if its offset is not the LEO: offsets must stay contiguous, and the caller
+    /// reports the violation.
+    #[inline]
+    pub fn append(&mut self, entry: LogEntry, meta: (u32, SimTime), segment: (u64, u64)) -> bool {
         if entry.offset != self.log_end_offset {
             return false;
         }
-        self.push(entry, segment_bytes, segment_ms);
+        self.push(entry, meta, segment);
         true
     }
 
     /// Appends an entry fetched from the leader at the leader's offset, which may be beyond the
     /// LEO where the leader's log was compacted (offsets are never renumbered). Returns false (and
     /// appends nothing) if the offset would go backwards.
-    pub fn append_fetched(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) -> bool {
+    #[inline]
+    pub fn append_fetched(
+        &mut self,
+        entry: LogEntry,
+        meta: (u32, SimTime),
+        segment: (u64, u64),
+    ) -> bool {
         if entry.offset < self.log_end_offset {
             return false;
         }
-        if self.entries.is_empty() && self.log_start_offset == self.log_end_offset {
+        if self.entries.len() == 0 && self.log_start_offset == self.log_end_offset {
             // An empty log takes the leader's first offset as its start.
             self.log_start_offset = entry.offset;
             self.high_watermark = self.high_watermark.max(entry.offset);
         }
-        self.push(entry, segment_bytes, segment_ms);
+        self.push(entry, meta, segment);
         true
     }
 
-    fn push(&mut self, entry: LogEntry, segment_bytes: u64, segment_ms: u64) {
+    /// Appends at the LEO; `segment` is the topic's (`segment.bytes`, `segment.ms`). Always
+    /// inlined: it runs once per record per replica, and a call costs as much as its body.
+    #[inline(always)]
+    fn push(&mut self, entry: LogEntry, (size, timestamp): (u32, SimTime), segment: (u64, u64)) {
+        let (segment_bytes, segment_ms) = segment;
         if self
             .epochs
             .latest_epoch()
@@ -123,21 +176,21 @@ impl PartitionLog {
         {
             self.epochs.assign(entry.leader_epoch, entry.offset);
         }
-        let size = u64::from(entry.size_bytes);
+        let size = u64::from(size);
         let roll = match self.segments.last() {
             None => true,
             Some(s) => {
                 s.size_bytes > 0
                     && (s.size_bytes + size > segment_bytes
-                        || entry.timestamp.since(s.first_timestamp) >= segment_ms)
+                        || timestamp.since(s.first_timestamp) >= segment_ms)
             }
         };
         if roll {
             self.segments.push(Segment {
                 base_offset: entry.offset,
                 size_bytes: 0,
-                max_timestamp: entry.timestamp,
-                first_timestamp: entry.timestamp,
+                max_timestamp: timestamp,
+                first_timestamp: timestamp,
             });
         }
         let seg = self
@@ -145,10 +198,10 @@ impl PartitionLog {
             .last_mut()
             .expect("a segment was just ensured");
         if seg.size_bytes == 0 {
-            seg.first_timestamp = entry.timestamp;
+            seg.first_timestamp = timestamp;
         }
         seg.size_bytes += size;
-        seg.max_timestamp = seg.max_timestamp.max(entry.timestamp);
+        seg.max_timestamp = seg.max_timestamp.max(timestamp);
         self.entries.push(entry);
         self.log_end_offset = entry.offset.next();
     }
@@ -171,37 +224,27 @@ impl PartitionLog {
 
     /// Index of the first entry with offset ≥ `offset`.
     fn index_of(&self, offset: Offset) -> usize {
-        // Fast path: without compaction gaps an entry's index is its distance from the first.
-        if let Some(first) = self.entries.first() {
-            let guess = offset.0.saturating_sub(first.offset.0) as usize;
-            match self.entries.get(guess) {
-                Some(e) if e.offset == offset => return guess,
-                None if offset >= self.log_end_offset => return self.entries.len(),
-                _ => {}
-            }
-        }
-        self.entries.partition_point(|e| e.offset < offset)
+        self.entries.index_of(offset)
     }
 
-    /// Entries from `from` on, without copying.
-    pub fn entries_from(&self, from: Offset) -> impl Iterator<Item = &LogEntry> {
-        self.entries[self.index_of(from)..].iter()
+    /// Entries from `from` on.
+    pub fn entries_from(&self, from: Offset) -> Entries<'_> {
+        self.entries.iter_from(self.index_of(from))
     }
 
     /// Up to `max` entries from `from` on.
     pub fn read(&self, from: Offset, max: usize) -> Vec<LogEntry> {
-        let i = self.index_of(from);
-        self.entries[i..].iter().take(max).copied().collect()
+        self.entries.read(self.index_of(from), max)
     }
 
     /// The entry at `offset`, if present (compaction leaves gaps).
-    pub fn get(&self, offset: Offset) -> Option<&LogEntry> {
+    pub fn get(&self, offset: Offset) -> Option<LogEntry> {
         let i = self.index_of(offset);
         self.entries.get(i).filter(|e| e.offset == offset)
     }
 
     /// Removes every entry at or above `offset`; returns them. The HW and epoch cache follow.
-    pub fn truncate_to(&mut self, offset: Offset) -> Vec<LogEntry> {
+    pub fn truncate_to(&mut self, offset: Offset, meta: &impl RecordMeta) -> Vec<LogEntry> {
         if offset >= self.log_end_offset {
             // Nothing to remove, but an epoch that starts at the LEO without records (a leader
             // that wrote nothing) must go, or the follower keeps presenting it as its last epoch.
@@ -210,19 +253,18 @@ impl PartitionLog {
         }
         let offset = offset.max(self.log_start_offset);
         let i = self.index_of(offset);
-        let removed: Vec<LogEntry> = self.entries.drain(i..).collect();
+        let removed = self.entries.split_off(i);
         self.log_end_offset = offset;
         self.high_watermark = self.high_watermark.min(offset);
         self.epochs.truncate_from_end(offset);
         // Rebuild the tail segment sizes from what is left (truncation is rare).
         self.segments.retain(|s| s.base_offset < offset);
         if let Some(last) = self.segments.last_mut() {
-            let from = self
+            let from = self.entries.index_of(last.base_offset);
+            last.size_bytes = self
                 .entries
-                .partition_point(|e| e.offset < last.base_offset);
-            last.size_bytes = self.entries[from..]
-                .iter()
-                .map(|e| u64::from(e.size_bytes))
+                .iter_from(from)
+                .map(|e| u64::from(meta.size_and_timestamp(e.record()).0))
                 .sum();
         }
         removed
@@ -231,7 +273,7 @@ impl PartitionLog {
     /// Removes everything and restarts the log at `offset` (a follower far behind a leader
     /// whose retention deleted what it needs); returns the removed entries.
     pub fn reset_to(&mut self, offset: Offset) -> Vec<LogEntry> {
-        let removed: Vec<LogEntry> = self.entries.drain(..).collect();
+        let removed = self.entries.split_off(0);
         self.segments.clear();
         self.epochs = LeaderEpochCache::default();
         self.log_start_offset = offset;
@@ -255,14 +297,18 @@ impl PartitionLog {
         let new_start = self.segments[count].base_offset.max(self.log_start_offset);
         self.segments.drain(..count);
         let i = self.index_of(new_start);
-        let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
+        let removed = self.entries.drain_front(i);
         self.log_start_offset = new_start;
         self.epochs.truncate_from_start(new_start);
         removed
     }
 
     /// Raises the log start offset (a follower following its leader's); returns removed entries.
-    pub fn advance_log_start_offset(&mut self, offset: Offset) -> Vec<LogEntry> {
+    pub fn advance_log_start_offset(
+        &mut self,
+        offset: Offset,
+        meta: &impl RecordMeta,
+    ) -> Vec<LogEntry> {
         if offset <= self.log_start_offset {
             return Vec::new();
         }
@@ -274,13 +320,13 @@ impl PartitionLog {
             .saturating_sub(1);
         self.segments.drain(..keep);
         let i = self.index_of(offset);
-        let removed: Vec<LogEntry> = self.entries.drain(..i).collect();
+        let removed = self.entries.drain_front(i);
         if let Some(first) = self.segments.first_mut() {
             // Only the removed entries that were in this segment count against its size.
             let trimmed: u64 = removed
                 .iter()
                 .filter(|e| e.offset >= first.base_offset)
-                .map(|e| u64::from(e.size_bytes))
+                .map(|e| u64::from(meta.size_and_timestamp(e.record()).0))
                 .sum();
             first.base_offset = first.base_offset.max(offset);
             first.size_bytes = first.size_bytes.saturating_sub(trimmed);
@@ -299,30 +345,23 @@ impl PartitionLog {
         &mut self,
         end: Offset,
         mut keep: impl FnMut(&LogEntry) -> bool,
+        meta: &impl RecordMeta,
     ) -> Vec<LogEntry> {
         let split = self.index_of(end);
-        let mut removed = Vec::new();
-        let mut kept = Vec::with_capacity(self.entries.len());
-        for (i, e) in self.entries.drain(..).enumerate() {
-            if i < split && !keep(&e) {
-                removed.push(e);
-            } else {
-                kept.push(e);
-            }
-        }
-        self.entries = kept;
+        let removed = self.entries.retain(|i, e| i >= split || keep(e));
         if removed.is_empty() {
             return removed;
         }
         // Recompute segment sizes and largest timestamps from the surviving entries.
         let bases: Vec<Offset> = self.segments.iter().map(|s| s.base_offset).collect();
         let mut survivors: Vec<Option<(u64, SimTime)>> = vec![None; bases.len()];
-        for e in &self.entries {
+        for e in self.entries.iter_from(0) {
             let s = bases.partition_point(|b| *b <= e.offset).saturating_sub(1);
             if let Some(slot) = survivors.get_mut(s) {
-                let (size, max_ts) = slot.get_or_insert((0, e.timestamp));
-                *size += u64::from(e.size_bytes);
-                *max_ts = (*max_ts).max(e.timestamp);
+                let (entry_size, timestamp) = meta.size_and_timestamp(e.record());
+                let (size, max_ts) = slot.get_or_insert((0, timestamp));
+                *size += u64::from(entry_size);
+                *max_ts = (*max_ts).max(timestamp);
             }
         }
         for (seg, survivor) in self.segments.iter_mut().zip(survivors) {
@@ -348,28 +387,33 @@ mod tests {
     use super::*;
 
     fn entry(offset: u64, epoch: u32) -> LogEntry {
-        LogEntry {
-            offset: Offset(offset),
-            leader_epoch: LeaderEpoch(epoch),
-            record: RecordId(offset),
-            size_bytes: 10,
-            timestamp: SimTime(offset),
+        LogEntry::new(Offset(offset), LeaderEpoch(epoch), RecordId(offset))
+    }
+
+    /// Every test record is 10 bytes, sent at the time of its offset (its id is its offset).
+    struct TenBytes;
+    impl RecordMeta for TenBytes {
+        fn size_and_timestamp(&self, record: RecordId) -> (u32, SimTime) {
+            (10, SimTime(record.0))
         }
+    }
+
+    /// Appends the entry at `offset` with `segment.bytes` = `segment_bytes`.
+    fn append(log: &mut PartitionLog, offset: u64, epoch: u32, segment_bytes: u64) -> bool {
+        let meta = TenBytes.size_and_timestamp(RecordId(offset));
+        log.append(entry(offset, epoch), meta, (segment_bytes, u64::MAX))
     }
 
     #[test]
     fn append_is_contiguous_and_truncation_moves_leo_hw_and_epochs() {
         let mut log = PartitionLog::default();
         for o in 0..5 {
-            assert!(log.append(entry(o, if o < 3 { 1 } else { 2 }), 1 << 30, u64::MAX));
+            assert!(append(&mut log, o, if o < 3 { 1 } else { 2 }, 1 << 30));
         }
-        assert!(
-            !log.append(entry(7, 2), 1 << 30, u64::MAX),
-            "a gap is refused"
-        );
+        assert!(!append(&mut log, 7, 2, 1 << 30), "a gap is refused");
         assert_eq!(log.log_end_offset(), Offset(5));
         log.set_high_watermark(Offset(4));
-        let removed = log.truncate_to(Offset(3));
+        let removed = log.truncate_to(Offset(3), &TenBytes);
         assert_eq!(removed.len(), 2);
         assert_eq!(
             (log.log_end_offset(), log.high_watermark()),
@@ -382,7 +426,7 @@ mod tests {
     fn segments_roll_by_size_and_deletion_keeps_the_active_segment() {
         let mut log = PartitionLog::default();
         for o in 0..10 {
-            log.append(entry(o, 0), 30, u64::MAX); // three 10-byte records per segment
+            append(&mut log, o, 0, 30); // three 10-byte records per segment
         }
         assert_eq!(log.segments().len(), 4);
         log.set_high_watermark(Offset(10));
@@ -396,7 +440,7 @@ mod tests {
     fn ten_entries() -> PartitionLog {
         let mut log = PartitionLog::default();
         for o in 0..10 {
-            log.append(entry(o, 0), 30, u64::MAX);
+            append(&mut log, o, 0, 30);
         }
         log
     }
@@ -431,16 +475,16 @@ mod tests {
         let mut log = ten_entries();
         log.set_high_watermark(Offset(10));
         // To a segment base: [6,7,8] and [9] stay whole (the removed 60 bytes were in [0..6)).
-        let removed = log.advance_log_start_offset(Offset(6));
+        let removed = log.advance_log_start_offset(Offset(6), &TenBytes);
         assert_eq!(removed.len(), 6);
         assert_eq!(bases_and_sizes(&log), vec![(6, 30), (9, 10)]);
         // Inside a segment: [6,7,8] loses only offset 6.
-        log.advance_log_start_offset(Offset(7));
+        log.advance_log_start_offset(Offset(7), &TenBytes);
         assert_eq!(bases_and_sizes(&log), vec![(7, 20), (9, 10)]);
         assert_eq!(log.size_bytes(), 30);
         // The active segment keeps rolling at segment.bytes: [9] + 10 + 11 = 30, 12 rolls.
         for o in 10..13 {
-            log.append(entry(o, 0), 30, u64::MAX);
+            append(&mut log, o, 0, 30);
         }
         assert_eq!(bases_and_sizes(&log), vec![(7, 20), (9, 30), (12, 10)]);
     }
@@ -449,10 +493,10 @@ mod tests {
     fn following_a_log_start_offset_at_the_leo_leaves_an_empty_segment_there() {
         let mut log = ten_entries();
         log.set_high_watermark(Offset(10));
-        log.advance_log_start_offset(Offset(10));
-        assert_eq!(log.entries().len(), 0);
+        log.advance_log_start_offset(Offset(10), &TenBytes);
+        assert_eq!(log.len(), 0);
         assert_eq!(bases_and_sizes(&log), vec![(10, 0)]);
-        log.append(entry(10, 0), 30, u64::MAX);
+        append(&mut log, 10, 0, 30);
         assert_eq!(bases_and_sizes(&log), vec![(10, 10)]);
     }
 
@@ -461,12 +505,16 @@ mod tests {
         let mut log = ten_entries();
         log.set_high_watermark(Offset(10));
         // Drop 0, 1, 2 (all of [0,1,2]), 5 and 7, below 9.
-        let removed = log.retain_below(Offset(9), |e| ![0, 1, 2, 5, 7].contains(&e.offset.0));
+        let removed = log.retain_below(
+            Offset(9),
+            |e| ![0, 1, 2, 5, 7].contains(&e.offset.0),
+            &TenBytes,
+        );
         assert_eq!(
             removed.iter().map(|e| e.offset.0).collect::<Vec<_>>(),
             vec![0, 1, 2, 5, 7]
         );
-        let left: Vec<u64> = log.entries().iter().map(|e| e.offset.0).collect();
+        let left: Vec<u64> = log.entries().map(|e| e.offset.0).collect();
         assert_eq!(left, vec![3, 4, 6, 8, 9], "no renumbering: gaps");
         assert_eq!(
             bases_and_sizes(&log),

@@ -17,6 +17,7 @@ use crate::message::{Message, ProduceBatch};
 use crate::metadata::{PartitionRegistration, merge_client_metadata, metadata_request_due};
 use crate::node::Ctx;
 use crate::time::SimTime;
+use crate::tp_map::TpMap;
 
 /// Size of a record batch header in Kafka's format (bytes).
 pub const BATCH_OVERHEAD_BYTES: u64 = 61;
@@ -24,7 +25,7 @@ pub const BATCH_OVERHEAD_BYTES: u64 = 61;
 /// A batch in the accumulator or in flight.
 #[derive(Clone, Debug)]
 struct Batch {
-    /// Records, sizes, timestamps and base sequence, shared with the request in flight.
+    /// Records and base sequence, shared with the request in flight.
     data: Rc<ProduceBatch>,
     bytes: u64,
     created_at: SimTime,
@@ -41,8 +42,6 @@ impl Batch {
         Batch {
             data: Rc::new(ProduceBatch {
                 records: Vec::with_capacity(capacity),
-                size_bytes: Vec::with_capacity(capacity),
-                timestamps: Vec::with_capacity(capacity),
                 base_sequence: None,
                 producer_epoch: 0,
                 timeout_ms,
@@ -77,7 +76,7 @@ pub(crate) struct Producer {
     pub config: ProducerConfig,
     leaders: BTreeMap<TopicPartition, (Option<BrokerId>, u32)>,
     pub partition_counts: Vec<u32>,
-    queues: BTreeMap<TopicPartition, PartitionQueue>,
+    queues: TpMap<PartitionQueue>,
     in_flight: BTreeMap<u64, InFlight>,
     next_request: u64,
     next_sequence: BTreeMap<TopicPartition, u32>,
@@ -101,7 +100,7 @@ impl Producer {
             config,
             leaders: BTreeMap::new(),
             partition_counts: Vec::new(),
-            queues: BTreeMap::new(),
+            queues: TpMap::default(),
             in_flight: BTreeMap::new(),
             next_request: 0,
             next_sequence: BTreeMap::new(),
@@ -184,7 +183,7 @@ impl Producer {
         }
         let batch_size = self.config.batch_size.max(1);
         let now = ctx.now;
-        let queue = self.queues.entry(tp).or_default();
+        let queue = self.queues.get_or_default(tp);
         let needs_new = queue.batches.back().is_none_or(|b| {
             b.attempts > 0 || (!b.data.records.is_empty() && b.bytes + u64::from(size) > batch_size)
         });
@@ -198,8 +197,6 @@ impl Producer {
         let batch = queue.batches.back_mut().expect("ensured above");
         let data = Rc::make_mut(&mut batch.data);
         data.records.push(record);
-        data.size_bytes.push(size);
-        data.timestamps.push(now);
         batch.bytes += u64::from(size);
         let single_record = batch.data.records.len() == 1;
         let first_of_only_batch = single_record && queue.batches.len() == 1;
@@ -597,7 +594,7 @@ impl Producer {
             error,
             KafkaError::OutOfOrderSequenceNumber | KafkaError::NotEnoughReplicas
         );
-        let queue = self.queues.entry(tp).or_default();
+        let queue = self.queues.get_or_default(tp);
         let first = batch.data.records.first().copied();
         let at = queue
             .batches

@@ -43,7 +43,7 @@ pub(crate) fn run(broker: &mut Broker, ctx: &mut Ctx<'_>) {
             );
             let removed = log.delete_oldest_segments(count);
             for e in &removed {
-                ctx.ledger.on_deleted(e.record);
+                ctx.ledger.on_deleted(e.record());
             }
             let log_start_offset = log.log_start_offset();
             // Deleting a segment that compaction emptied removes no record but moves the log start.
@@ -63,25 +63,30 @@ pub(crate) fn run(broker: &mut Broker, ctx: &mut Ctx<'_>) {
             };
             // The latest offset per key in the cleanable range.
             let mut latest: BTreeMap<KeyId, u64> = BTreeMap::new();
-            for e in log.entries().iter().take_while(|e| e.offset < end) {
-                if let Some(key) = ctx.ledger.get(e.record).and_then(|r| r.key) {
+            for e in log.entries().take_while(|e| e.offset < end) {
+                if let Some(key) = ctx.ledger.key(e.record()) {
                     latest.insert(key, e.offset.0);
                 }
             }
             let now = ctx.now;
             let ledger = &*ctx.ledger;
-            let compacted = log.retain_below(end, |e| {
-                let Some(r) = ledger.get(e.record) else {
-                    return true;
-                };
-                let Some(key) = r.key else { return true };
-                let is_latest = latest.get(&key) == Some(&e.offset.0);
-                let tombstone_expired = r.value == Value::Tombstone
-                    && now.since(r.timestamp) >= config.delete_retention_ms;
-                is_latest && !tombstone_expired
-            });
+            let compacted = log.retain_below(
+                end,
+                |e| {
+                    let Some(key) = ledger.key(e.record()) else {
+                        return true;
+                    };
+                    let is_latest = latest.get(&key) == Some(&e.offset.0);
+                    let tombstone_expired = ledger.stored_value(e.record())
+                        == Some(&Value::Tombstone)
+                        && now.since(ledger.size_and_timestamp(e.record()).1)
+                            >= config.delete_retention_ms;
+                    is_latest && !tombstone_expired
+                },
+                ledger,
+            );
             for e in &compacted {
-                ctx.ledger.on_deleted(e.record);
+                ctx.ledger.on_deleted(e.record());
             }
             if !compacted.is_empty() {
                 let log_start_offset = log.log_start_offset();

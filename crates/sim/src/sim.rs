@@ -19,7 +19,7 @@ use crate::event::{Cause, Event, EventKind};
 use crate::group_coordinator::OFFSETS_TOPIC;
 use crate::ids::{BrokerId, CommandId, ConsumerId, NodeId, ProducerId, RecordId, TopicPartition};
 use crate::invariants::Checker;
-use crate::ledger::{Ledger, LedgerRecord, Outcome, Value};
+use crate::ledger::{Ledger, NewRecord, Value};
 use crate::message::Envelope;
 use crate::network::Network;
 use crate::node::{Ctx, EventLog, Liveness};
@@ -420,6 +420,7 @@ impl Sim {
             } => {
                 self.producer_index(*producer)?;
                 let t = self.topic(topic)?;
+                self.ledger_has_room(1)?;
                 if let Some(p) = partition
                     && *p >= t.partitions
                 {
@@ -443,6 +444,7 @@ impl Sim {
             } => {
                 self.producer_index(*producer)?;
                 let t = self.topic(topic)?;
+                self.ledger_has_room(u64::from(*count))?;
                 if *count > MAX_PRODUCE_MANY {
                     let (what, value, max) = (
                         "count".into(),
@@ -690,23 +692,25 @@ impl Sim {
                 let topic = self.catalog.id(&topic).expect("validated");
                 self.ledger.reserve(count as usize);
                 // Only the keys the records use are interned (at most `count` of them).
-                let key_ids: Vec<_> = (0..keys.min(count))
-                    .map(|k| self.ledger.keys.intern(format!("key-{k}").as_bytes()))
+                let key_ids: Vec<RoutedKey> = (0..keys.min(count))
+                    .map(|k| {
+                        let id = self.ledger.keys.intern(format!("key-{k}").as_bytes());
+                        RoutedKey::new(&self.ledger, id)
+                    })
                     .collect();
-                for i in 0..count as usize {
-                    let key = if key_ids.is_empty() {
-                        None
-                    } else {
-                        Some(key_ids[i % key_ids.len()])
-                    };
-                    self.produce_one(
-                        cause,
-                        producer as usize,
-                        topic,
-                        key,
-                        Value::Synthetic { len: value_bytes },
-                        None,
-                    );
+                // Nothing else runs during the command, so what routing reads is looked up once.
+                let partitions = self.routing_partition_count(producer as usize, topic);
+                let mut ctx = ctx!(self, cause);
+                let p = &mut self.producers[producer as usize];
+                let mut next_key = 0;
+                for _ in 0..count {
+                    let key = key_ids.get(next_key).copied();
+                    next_key += 1;
+                    if next_key == key_ids.len() {
+                        next_key = 0;
+                    }
+                    let value = Value::Synthetic { len: value_bytes };
+                    produce_record(&mut ctx, p, topic, partitions, key, value, None);
                 }
             }
             Command::AddProducer { config } => {
@@ -867,6 +871,19 @@ impl Sim {
         }
     }
 
+    /// Refuses a produce that would take the ledger past [`Ledger::MAX_RECORDS`].
+    fn ledger_has_room(&self, records: u64) -> Result<(), CommandError> {
+        let held = self.ledger.len() as u64;
+        if held + records > Ledger::MAX_RECORDS {
+            return Err(CommandError::OutOfRange {
+                what: "records in the ledger".into(),
+                value: held + records,
+                max: Ledger::MAX_RECORDS,
+            });
+        }
+        Ok(())
+    }
+
     fn all_nodes(&self) -> Vec<NodeId> {
         let mut nodes = vec![NodeId::Controller];
         nodes.extend(self.brokers.iter().map(|b| NodeId::Broker(b.id)));
@@ -909,51 +926,23 @@ impl Sim {
         value: Value,
         partition: Option<u32>,
     ) -> (RecordId, TopicPartition) {
-        let catalog_count = self.catalog.get(topic_id).expect("validated").partitions;
+        let count = self.routing_partition_count(producer, topic_id);
+        let key = key.map(|k| RoutedKey::new(&self.ledger, k));
+        let mut ctx = ctx!(self, cause);
         let p = &mut self.producers[producer];
-        // The producer routes with the partition count in its own metadata (may lag an AddPartitions).
-        let count = p
+        produce_record(&mut ctx, p, topic_id, count, key, value, partition)
+    }
+
+    /// The partition count a producer routes `topic` with: the one in its own metadata (it may lag
+    /// an AddPartitions), or the catalog's before it has any.
+    fn routing_partition_count(&self, producer: usize, topic: crate::ids::TopicId) -> u32 {
+        let catalog_count = self.catalog.get(topic).expect("validated").partitions;
+        self.producers[producer]
             .partition_counts
-            .get(topic_id.0 as usize)
+            .get(topic.0 as usize)
             .copied()
             .filter(|c| *c > 0)
-            .unwrap_or(catalog_count);
-        let key_len = key
-            .map(|k| self.ledger.keys.bytes(k).len() as u32)
-            .unwrap_or(0);
-        let size = RECORD_OVERHEAD_BYTES + key_len + value.len();
-        let mut ctx = ctx!(self, cause);
-        let partition = match (partition, key) {
-            (Some(explicit), _) => explicit,
-            (None, Some(k)) => crate::murmur2::to_positive(ctx.ledger.keys.murmur2(k)) % count,
-            (None, None) => p.keyless_partition(&mut ctx, topic_id, count),
-        };
-        let tp = TopicPartition {
-            topic: topic_id,
-            partition,
-        };
-        let record = ctx.ledger.create(LedgerRecord {
-            tp,
-            producer: p.id,
-            key,
-            value,
-            timestamp: ctx.now,
-            size_bytes: size,
-            sequence: None,
-            outcome: Outcome::Pending,
-            replicas_holding: 0,
-            replicated_to: 0,
-            leader_appends: 0,
-            committed: false,
-            committed_offset: None,
-            deleted: false,
-            lost: None,
-        });
-        if key.is_none() {
-            p.note_keyless_bytes(topic_id, u64::from(size));
-        }
-        p.append(&mut ctx, tp, record, size);
-        (record, tp)
+            .unwrap_or(catalog_count)
     }
 
     /// Records not yet acknowledged or failed, over all producers.
@@ -1049,17 +1038,17 @@ impl Sim {
         let (mut log_entries, mut log_capacity) = (0u64, 0u64);
         for broker in &self.brokers {
             for replica in broker.replicas.values() {
-                log_entries += replica.log.entries().len() as u64;
+                log_entries += replica.log.len() as u64;
                 log_capacity += replica.log.capacity() as u64;
             }
         }
         MemoryStats {
             records: self.ledger.records().len() as u64,
             ledger_capacity: self.ledger.capacity() as u64,
-            ledger_record_bytes: std::mem::size_of::<LedgerRecord>(),
+            ledger_record_bytes: Ledger::SLOT_BYTES,
             log_entries,
             log_capacity,
-            log_entry_bytes: std::mem::size_of::<crate::partition_log::LogEntry>(),
+            log_entry_bytes: crate::partition_log::PartitionLog::ENTRY_BYTES,
             checker_bytes: self.checker.allocated_bytes() as u64,
             consumption_bytes: self.ledger.consumption_bytes() as u64,
         }
@@ -1115,6 +1104,57 @@ impl MemoryStats {
             + self.consumption_bytes as f64;
         bytes / (self.records.max(1) as f64)
     }
+}
+
+/// An interned key with what routing and sizing need from it (its length and murmur2 hash).
+#[derive(Clone, Copy, Debug)]
+struct RoutedKey {
+    id: crate::ledger::KeyId,
+    len: u32,
+    murmur2: i32,
+}
+
+impl RoutedKey {
+    fn new(ledger: &Ledger, id: crate::ledger::KeyId) -> RoutedKey {
+        RoutedKey {
+            id,
+            len: ledger.keys.bytes(id).len() as u32,
+            murmur2: ledger.keys.murmur2(id),
+        }
+    }
+}
+
+/// Sends one record through producer `p`: picks its partition among `count` (explicit, by key,
+/// or the keyless partitioner), creates it in the ledger and hands it to the accumulator.
+fn produce_record(
+    ctx: &mut Ctx<'_>,
+    p: &mut Producer,
+    topic: crate::ids::TopicId,
+    count: u32,
+    key: Option<RoutedKey>,
+    value: Value,
+    partition: Option<u32>,
+) -> (RecordId, TopicPartition) {
+    let size = RECORD_OVERHEAD_BYTES + key.map_or(0, |k| k.len) + value.len();
+    let partition = match (partition, key) {
+        (Some(explicit), _) => explicit,
+        (None, Some(k)) => crate::murmur2::to_positive(k.murmur2) % count,
+        (None, None) => p.keyless_partition(ctx, topic, count),
+    };
+    let tp = TopicPartition { topic, partition };
+    let sent = NewRecord {
+        tp,
+        producer: p.id,
+        key: key.map(|k| k.id),
+        value,
+        size_bytes: size,
+    };
+    let record = ctx.ledger.create(sent, ctx.now);
+    if key.is_none() {
+        p.note_keyless_bytes(topic, u64::from(size));
+    }
+    p.append(ctx, tp, record, size);
+    (record, tp)
 }
 
 /// Kafka's topic name rule: 1–249 of `[a-zA-Z0-9._-]`, not `.` or `..`.

@@ -91,9 +91,10 @@ pub(crate) fn partition_view(
                     log_start_offset: r.log.log_start_offset(),
                     high_watermark: r.log.high_watermark(),
                     log_end_offset: r.log.log_end_offset(),
-                    records: r.log.entries()[r.log.entries().len().saturating_sub(window)..]
-                        .iter()
-                        .map(|e| (e.offset, e.leader_epoch, e.record))
+                    records: r
+                        .log
+                        .last_entries(window)
+                        .map(|e| (e.offset, e.leader_epoch, e.record()))
                         .collect(),
                 },
                 None => ReplicaView {

@@ -318,7 +318,8 @@ fn ledger_records_which_replicas_hold_a_record() {
     let mut want = t.view("orders", 0).assignment.clone();
     want.sort();
     assert_eq!(t.sim.ledger().replicated_to(RecordId(0)), want);
-    assert_eq!(t.sim.ledger().records()[0].replicas_holding, 2);
+    let record = t.sim.ledger().get(RecordId(0)).expect("record 0");
+    assert_eq!(record.replicas_holding, 2);
 }
 
 /// Killing a broker closes its connections: a produce waiting there for replication fails at

@@ -513,7 +513,7 @@ fn tombstones_are_kept_for_delete_retention_ms_then_dropped() {
     send(&mut t, "k-c", Some("v03"));
     t.run_for_ms(3_000);
     assert_eq!(
-        t.sim.ledger().records()[2].value,
+        t.sim.ledger().get(RecordId(2)).expect("record 2").value,
         kafka_sim::ledger::Value::Tombstone
     );
     // 0 is superseded by the tombstone at 2, which is kept.

@@ -1,0 +1,285 @@
+//! How a replica's log stores its entries: 8 bytes each (record id and leader epoch), offsets
+//! kept as runs of consecutive offsets instead of one per entry.
+//!
+//! A log's offsets are consecutive except where compaction removed records (or a follower copied
+//! a compacted leader), so one run — the index and offset of its first entry — usually covers the
+//! whole log. Entries come out as [`LogEntry`] values.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{LeaderEpoch, Offset, RecordId};
+use crate::partition_log::LogEntry;
+
+/// One stored entry; its offset comes from the run it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    record: u32,
+    epoch: u32,
+}
+
+/// A log's entries, oldest first.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct EntryStore {
+    stored: Vec<Stored>,
+    /// Runs of consecutive offsets, by the index of their first entry: (index, offset). Empty
+    /// exactly when `stored` is.
+    runs: Vec<(usize, Offset)>,
+}
+
+impl EntryStore {
+    /// Bytes per stored entry.
+    pub const ENTRY_BYTES: usize = std::mem::size_of::<Stored>();
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// Allocated entry slots.
+    pub fn capacity(&self) -> usize {
+        self.stored.capacity()
+    }
+
+    /// Makes room for `additional` more entries.
+    pub fn reserve(&mut self, additional: usize) {
+        self.stored.reserve(additional);
+    }
+
+    /// The run that entry `i` belongs to (`i` < len).
+    fn run_of(&self, i: usize) -> usize {
+        self.runs.partition_point(|(start, _)| *start <= i) - 1
+    }
+
+    /// The offset of entry `i` (`i` < len).
+    fn offset_at(&self, i: usize) -> Offset {
+        let (start, offset) = self.runs[self.run_of(i)];
+        Offset(offset.0 + (i - start) as u64)
+    }
+
+    /// The offset of the last entry.
+    fn last_offset(&self) -> Option<Offset> {
+        let &(start, offset) = self.runs.last()?;
+        Some(Offset(offset.0 + (self.stored.len() - 1 - start) as u64))
+    }
+
+    /// Entry `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<LogEntry> {
+        let s = self.stored.get(i)?;
+        let record = RecordId(u64::from(s.record));
+        Some(LogEntry::new(
+            self.offset_at(i),
+            LeaderEpoch(s.epoch),
+            record,
+        ))
+    }
+
+    /// Appends an entry whose offset is above every stored one.
+    #[inline]
+    pub fn push(&mut self, entry: LogEntry) {
+        if self
+            .last_offset()
+            .is_none_or(|last| entry.offset.0 != last.0 + 1)
+        {
+            self.runs.push((self.stored.len(), entry.offset));
+        }
+        self.stored.push(Stored {
+            record: entry.record().0 as u32,
+            epoch: entry.leader_epoch.0,
+        });
+    }
+
+    /// Index of the first entry with offset ≥ `offset` (len if none).
+    pub fn index_of(&self, offset: Offset) -> usize {
+        let k = self.runs.partition_point(|(_, o)| *o <= offset);
+        if k == 0 {
+            return 0;
+        }
+        let (start, first) = self.runs[k - 1];
+        let end = self.runs.get(k).map_or(self.stored.len(), |(s, _)| *s);
+        // Past the run's last entry, the next entry at or above `offset` starts the next run.
+        let into = offset.0 - first.0;
+        if into >= (end - start) as u64 {
+            end
+        } else {
+            start + into as usize
+        }
+    }
+
+    /// Entries from index `i` on.
+    pub fn iter_from(&self, i: usize) -> Entries<'_> {
+        let i = i.min(self.stored.len());
+        let mut entries = Entries {
+            store: self,
+            i,
+            run: 0,
+            run_end: 0,
+            base: 0,
+        };
+        if i < self.stored.len() {
+            entries.enter_run(self.run_of(i));
+        }
+        entries
+    }
+
+    /// Up to `max` entries from index `i` on, a run at a time (a fetch copies thousands).
+    pub fn read(&self, i: usize, max: usize) -> Vec<LogEntry> {
+        let end = self.stored.len().min(i.saturating_add(max));
+        let mut out = Vec::with_capacity(end.saturating_sub(i));
+        let mut at = i;
+        while at < end {
+            let run = self.run_of(at);
+            let (start, first) = self.runs[run];
+            let run_end = self.runs.get(run + 1).map_or(end, |(s, _)| (*s).min(end));
+            let base = first.0.wrapping_sub(start as u64);
+            out.extend(self.stored[at..run_end].iter().zip(at..).map(|(s, k)| {
+                let offset = Offset(base.wrapping_add(k as u64));
+                LogEntry::new(offset, LeaderEpoch(s.epoch), RecordId(u64::from(s.record)))
+            }));
+            at = run_end;
+        }
+        out
+    }
+
+    /// Removes the entries from index `i` on; returns them.
+    pub fn split_off(&mut self, i: usize) -> Vec<LogEntry> {
+        let removed = self.iter_from(i).collect();
+        self.stored.truncate(i);
+        self.runs.retain(|(start, _)| *start < i);
+        removed
+    }
+
+    /// Removes the entries before index `i`; returns them.
+    pub fn drain_front(&mut self, i: usize) -> Vec<LogEntry> {
+        let i = i.min(self.stored.len());
+        let removed: Vec<LogEntry> = self.iter_from(0).take(i).collect();
+        if i == self.stored.len() {
+            self.stored.clear();
+            self.runs.clear();
+            return removed;
+        }
+        let k = self.run_of(i);
+        let first = (0, self.offset_at(i));
+        let rest = self.runs[k + 1..].iter().map(|(start, o)| (start - i, *o));
+        self.runs = std::iter::once(first).chain(rest).collect();
+        self.stored.drain(..i);
+        removed
+    }
+
+    /// Keeps the entries for which `keep` is true; returns the others.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, &LogEntry) -> bool) -> Vec<LogEntry> {
+        let all: Vec<LogEntry> = self.iter_from(0).collect();
+        let mut kept = EntryStore {
+            stored: Vec::with_capacity(self.stored.len()),
+            runs: Vec::new(),
+        };
+        let mut removed = Vec::new();
+        for (i, e) in all.into_iter().enumerate() {
+            if keep(i, &e) {
+                kept.push(e);
+            } else {
+                removed.push(e);
+            }
+        }
+        *self = kept;
+        removed
+    }
+}
+
+/// Entries of an [`EntryStore`] from some index on, oldest first.
+#[derive(Clone, Debug)]
+pub struct Entries<'a> {
+    store: &'a EntryStore,
+    i: usize,
+    /// The run entry `i` belongs to, the index where it ends, and its first offset less its first
+    /// index (so an entry's offset is `base + index`).
+    run: usize,
+    run_end: usize,
+    base: u64,
+}
+
+impl Entries<'_> {
+    fn enter_run(&mut self, run: usize) {
+        let (start, first) = self.store.runs[run];
+        self.run = run;
+        self.run_end = self
+            .store
+            .runs
+            .get(run + 1)
+            .map_or(self.store.stored.len(), |(s, _)| *s);
+        self.base = first.0.wrapping_sub(start as u64);
+    }
+}
+
+impl Iterator for Entries<'_> {
+    type Item = LogEntry;
+
+    #[inline]
+    fn next(&mut self) -> Option<LogEntry> {
+        let s = *self.store.stored.get(self.i)?;
+        if self.i >= self.run_end {
+            self.enter_run(self.run + 1);
+        }
+        let offset = Offset(self.base.wrapping_add(self.i as u64));
+        self.i += 1;
+        let record = RecordId(u64::from(s.record));
+        Some(LogEntry::new(offset, LeaderEpoch(s.epoch), record))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.store.stored.len() - self.i;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(offset: u64) -> LogEntry {
+        LogEntry::new(Offset(offset), LeaderEpoch(1), RecordId(offset + 100))
+    }
+
+    fn offsets(store: &EntryStore) -> Vec<u64> {
+        store.iter_from(0).map(|e| e.offset.0).collect()
+    }
+
+    #[test]
+    fn gaps_start_runs_and_offsets_come_back_as_appended() {
+        let mut store = EntryStore::default();
+        for o in [3, 4, 5, 9, 10, 20] {
+            store.push(entry(o));
+        }
+        assert_eq!(store.runs.len(), 3);
+        assert_eq!(offsets(&store), vec![3, 4, 5, 9, 10, 20]);
+        assert_eq!(store.get(4), Some(entry(10)));
+        // First entry at or above: exact, inside a gap, before everything, past the end.
+        let found: Vec<usize> = [4, 7, 0, 21].map(|o| store.index_of(Offset(o))).to_vec();
+        assert_eq!(found, vec![1, 3, 0, 6]);
+        let tail: Vec<u64> = store.iter_from(2).map(|e| e.offset.0).collect();
+        assert_eq!(tail, vec![5, 9, 10, 20]);
+        let read: Vec<u64> = store.read(1, 4).iter().map(|e| e.offset.0).collect();
+        assert_eq!(read, vec![4, 5, 9, 10], "a read crosses runs");
+        assert_eq!(store.read(5, 10), vec![entry(20)]);
+    }
+
+    #[test]
+    fn removing_at_either_end_or_in_the_middle_keeps_the_offsets() {
+        let mut store = EntryStore::default();
+        for o in [3, 4, 5, 9, 10, 20, 21] {
+            store.push(entry(o));
+        }
+        let removed = store.split_off(5);
+        assert_eq!(removed, vec![entry(20), entry(21)]);
+        assert_eq!(store.drain_front(1), vec![entry(3)]);
+        assert_eq!(offsets(&store), vec![4, 5, 9, 10]);
+        let gone = store.retain(|_, e| e.offset.0 != 5);
+        assert_eq!(gone, vec![entry(5)]);
+        assert_eq!(offsets(&store), vec![4, 9, 10]);
+        store.push(entry(11));
+        assert_eq!(offsets(&store), vec![4, 9, 10, 11]);
+        assert_eq!(store.drain_front(4).len(), 4);
+        assert_eq!((store.len(), store.runs.len()), (0, 0));
+    }
+}

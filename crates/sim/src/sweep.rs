@@ -199,6 +199,7 @@ impl SeedRun {
             config: self.sim.config().clone(),
             until_ms: Some(self.sim.now().0),
             commands: self.commands.clone(),
+            load_generator: Vec::new(),
         }
     }
 

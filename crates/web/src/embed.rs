@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
@@ -48,7 +47,8 @@ struct Peer {
 
 impl Peer {
     fn post(&self, message: &Outgoing) {
-        if let Ok(value) = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) {
+        let value = crate::js_api::to_js(message);
+        if !value.is_null() {
             // A sandboxed or file: host has origin "null", which postMessage cannot target.
             let origin = if self.origin == "null" {
                 "*"
@@ -199,16 +199,18 @@ fn on_message(
     latest: &Rc<RefCell<Store>>,
     host: &Rc<RefCell<Option<Peer>>>,
 ) {
-    // Only windows talk to the embed, and never itself.
-    let Some(window) = e
-        .source()
-        .and_then(|s| s.dyn_into::<web_sys::Window>().ok())
-    else {
+    // Only windows talk to the embed (a MessagePort has no origin), and never itself. A host on
+    // another origin is a cross-origin WindowProxy, which fails `instanceof Window`: hence the
+    // unchecked cast, after ruling out ports.
+    let Some(source) = e.source() else {
         return;
     };
-    if window == *own {
+    if source.is_instance_of::<web_sys::MessagePort>()
+        || JsValue::from(source.clone()) == JsValue::from(own.clone())
+    {
         return;
     }
+    let window = source.unchecked_into::<web_sys::Window>();
     let peer = Peer {
         window,
         origin: e.origin(),

@@ -72,3 +72,18 @@ test('the page exports a KafkaPlayground class that runs a cluster without the U
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the docs page shows a live embed and documents every parameter', async () => {
+  const { page, problems } = await s.newPage({ width: 1100, height: 900 });
+  await page.goto(s.url() + 'embed.html');
+  const frame = page.frameLocator('iframe');
+  await frame.locator('[data-testid="story"]').waitFor({ state: 'visible' });
+  assert.equal(await frame.locator('[data-testid="product-name"]').count(), 0);
+  const documented = await page.locator('table').first().locator('tbody tr td:first-child').allTextContents();
+  for (const p of ['embed', 'scenario', 'panels', 'controls', 'theme', 'autoplay', 'speed', 'seed', 'id', 'brokers', 'partitions', 'rate', 'keys', 'groups']) {
+    assert.ok(documented.some((d) => d.split(/[ (),]+/).includes(p)), `${p} is documented`);
+  }
+  await screenshot(page, 'embed-docs');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -21,7 +21,7 @@ use crate::lanes::Lanes;
 use crate::ledger_panel::LedgerPanel;
 use crate::log_lines::{BUSY_LOG_ROWS, LOG_ROWS};
 use crate::overlays::Overlays;
-use crate::page_params::StartParams;
+use crate::page_params::{Framing, Panel, StartParams};
 use crate::presets::{StoryPanel, StoryView};
 use crate::producer_panel::ProducerPanel;
 use crate::run_menu::{RunHandle, RunMenu, load_preset};
@@ -43,6 +43,9 @@ pub struct AppProps {
     /// there as it goes (the page opened without URL parameters).
     #[prop_or_default]
     pub session: bool,
+    /// Full page or embed, and which panels show (`?embed&panels=…`).
+    #[prop_or_default]
+    pub framing: Rc<Framing>,
 }
 
 /// Everything the panels need for one version of the store.
@@ -325,6 +328,7 @@ pub fn App(props: &AppProps) -> Html {
     use_shortcuts(dispatch.clone());
     use_link_opener(dispatch.clone());
     use_session_saver(&store, props.session);
+    crate::embed::use_embed(&store, dispatch.clone(), &props.framing);
     use_effect_with(store.theme, |theme| {
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
@@ -395,9 +399,13 @@ pub fn App(props: &AppProps) -> Html {
         Some(Selection::Broker(b)) => Some(b.0),
         _ => None,
     };
+    let framing = &props.framing;
+    let (embed, shows) = (framing.embed, |p: Panel| framing.panels.shows(p));
+    let chrome = !embed;
 
     html! {
-        <div class="app" data-testid="app">
+        <div class={classes!("app", embed.then_some("embed"))} data-testid="app">
+            if chrome {
             <a class="skip-link" href="#lanes-title">{ "Skip to the topic lanes" }</a>
             <header class="app-header">
                 <div class="brand">
@@ -427,47 +435,74 @@ pub fn App(props: &AppProps) -> Html {
                 }
                 { "send three records with one key · slow a follower · set acks=1 and kill a leader · press ? for shortcuts" }
             </p>
+            }
             if let Some(notice) = &store.notice {
                 <div class="notice" role="alert" data-testid="notice">
                     <span>{ notice.to_string() }</span>
                     <button class="button" onclick={ondismiss} aria-label="Dismiss">{ "×" }</button>
                 </div>
             }
-            <Controls playing={store.playing} speed={store.speed} now={view.now}
-                      params={store.params.clone()} dispatch={dispatch.clone()} />
-            <Scrubber now={view.now} end={view.end} ahead={view.ahead} dispatch={dispatch.clone()} />
-            <RunMenu run={RunHandle(store.run.clone())} params={store.params.clone()} dispatch={dispatch.clone()} />
+            if framing.controls {
+                <Controls playing={store.playing} speed={store.speed} now={view.now}
+                          params={store.params.clone()} dispatch={dispatch.clone()} />
+            }
+            if shows(Panel::Scrubber) {
+                <Scrubber now={view.now} end={view.end} ahead={view.ahead} dispatch={dispatch.clone()} />
+            }
+            if chrome {
+                <RunMenu run={RunHandle(store.run.clone())} params={store.params.clone()} dispatch={dispatch.clone()} />
+            }
             <main class="layout" data-testid="cluster-area">
                 <div class="col-main">
+                    if shows(Panel::Lanes) {
                     <Lanes lanes={view.lanes.clone()} calm={view.calm} selection={store.selection.clone()}
                            legend={view.legend.clone()} onselect={callbacks.onselect.clone()} />
+                    }
+                    if shows(Panel::Groups) {
                     <GroupsPanel view={view.groups.clone()} session_timeout_ms={view.consumer_session_timeout_ms}
                                  selection={store.selection.clone().filter(|s| matches!(s, Selection::Group(_) | Selection::Consumer(_)))}
                                  onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
+                    }
+                    if shows(Panel::Cluster) {
                     <Cluster view={view.cluster.clone()} session_timeout_ms={view.session_timeout_ms}
                              selected={selected_broker}
                              onfault={callbacks.onfault.clone()}
                              onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
+                    }
+                    if shows(Panel::Log) {
                     <EventLog rows={(*log_rows).clone()} total={view.log_total} filter={store.log_filter.clone()}
                               selection={store.selection.clone()} dispatch={dispatch.clone()} />
+                    }
                 </div>
                 <div class="col-side">
-                    if let Some(story) = &view.story {
+                    if let (Some(story), true) = (&view.story, shows(Panel::Story)) {
                         <StoryPanel view={story.clone()} onpreset={
                             let d = dispatch.clone();
                             Callback::from(move |name: String| load_preset(name, d.clone()))
                         } />
                     }
-                    <ProducerPanel view={view.producer.clone()} dispatch={dispatch.clone()} />
-                    <Inspector view={view.inspector.clone()} onclose={callbacks.onclose_inspector.clone()} />
-                    <LedgerPanel counts={view.counts} alarm_count={view.alarm_count} alarms={view.alarms.clone()} />
-                    <Charts data={(*charts).clone()} />
-                    <ConfigPanel params={store.params.clone()} dispatch={dispatch.clone()} />
+                    if shows(Panel::Producer) {
+                        <ProducerPanel view={view.producer.clone()} dispatch={dispatch.clone()} />
+                    }
+                    if shows(Panel::Inspector) {
+                        <Inspector view={view.inspector.clone()} onclose={callbacks.onclose_inspector.clone()} />
+                    }
+                    if shows(Panel::Ledger) {
+                        <LedgerPanel counts={view.counts} alarm_count={view.alarm_count} alarms={view.alarms.clone()} />
+                    }
+                    if shows(Panel::Charts) {
+                        <Charts data={(*charts).clone()} />
+                    }
+                    if chrome {
+                        <ConfigPanel params={store.params.clone()} dispatch={dispatch.clone()} />
+                    }
                 </div>
             </main>
+            if chrome {
             <footer class="app-footer" data-testid="footer">
                 { format!("Kafka Playground v{VERSION} · seed {} · open source (MIT OR Apache-2.0)", store.params.seed) }
             </footer>
+            }
             <Overlays open={store.overlay} onclose={callbacks.onclose_overlay.clone()} />
         </div>
     }

@@ -17,6 +17,9 @@
 //!   presets, new run), [`share_link`] (`#run=` links) over [`compression`] (the browser's
 //!   deflate-raw), [`run_io`] (localStorage, files, fetches), [`presets`] (menu and story panel),
 //!   [`time_travel`] (resume, save, open links).
+//! - [`embed`] — `?embed` (minimal chrome for an iframe) and its postMessage API, parsed by
+//!   [`host_api`].
+//! - [`js_api`] — the `KafkaPlayground` class for pages that load the wasm module directly.
 //! - [`frame_loop`] — the requestAnimationFrame hook; [`shortcuts`] — the keyboard;
 //!   [`panic_panel`] — the error panel a panic leaves instead of a blank page.
 
@@ -30,10 +33,13 @@ pub mod cluster;
 pub mod compression;
 pub mod config_panel;
 pub mod controls;
+pub mod embed;
 pub mod event_log;
 pub mod frame_loop;
 pub mod groups_panel;
+pub mod host_api;
 pub mod inspector;
+pub mod js_api;
 pub mod lanes;
 pub mod ledger_panel;
 pub mod log_lines;
@@ -53,7 +59,7 @@ pub mod time_travel;
 pub mod view_model;
 
 pub use app::{App, AppProps};
-pub use page_params::StartParams;
+pub use page_params::{Framing, StartParams};
 
 /// The version shown in the page footer (the workspace version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

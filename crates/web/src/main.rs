@@ -1,7 +1,9 @@
 //! Entry point of the page: installs the panic panel, reads the run's settings from the URL and
 //! mounts `<App>` into the document body.
 
-use kafka_playground::{App, AppProps, StartParams, panic_panel};
+use std::rc::Rc;
+
+use kafka_playground::{App, AppProps, Framing, StartParams, panic_panel};
 
 fn main() {
     panic_panel::install();
@@ -9,7 +11,9 @@ fn main() {
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let params = StartParams::from_query(&query);
-    // Without URL parameters the page is the user's session, kept in localStorage.
+    let framing = Rc::new(Framing::from_query(&query));
+    // Without URL parameters the page is the user's session, kept in localStorage; an embed
+    // always has parameters, so several iframes never share (or clobber) it.
     let session = query.trim_start_matches('?').is_empty();
     if query.contains("crash=1") {
         // A deliberate panic, so the end-to-end tests can check the error panel.
@@ -21,5 +25,10 @@ fn main() {
     {
         loading.remove();
     }
-    yew::Renderer::<App>::with_props(AppProps { params, session }).render();
+    yew::Renderer::<App>::with_props(AppProps {
+        params,
+        session,
+        framing,
+    })
+    .render();
 }

@@ -6,6 +6,8 @@
 
 use kafka_sim::{Acks, SimConfig};
 
+use crate::store::Theme;
+
 /// Which base configuration the run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timing {
@@ -215,7 +217,7 @@ impl StartParams {
                 "keys" => p.key_mix = KeyMix::parse(value).unwrap_or(p.key_mix),
                 "speed" => p.speed = num.map_or(p.speed, |v| v.clamp(MIN_SPEED, MAX_SPEED)),
                 "groups" => p.groups = int(0, GROUPS.len() as u32).unwrap_or(p.groups),
-                "play" => p.play = !matches!(value, "0" | "false"),
+                "play" | "autoplay" => p.play = !matches!(value, "0" | "false"),
                 _ => {}
             }
         }
@@ -253,6 +255,177 @@ impl StartParams {
         let n = self.topics.clamp(1, TOPIC_NAMES.len() as u32) as usize;
         TOPIC_NAMES[..n].iter().map(|s| s.to_string()).collect()
     }
+}
+
+/// A panel of the page, as `panels=` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// The topic lanes (`lanes`).
+    Lanes,
+    /// The brokers and their replicas (`cluster`).
+    Cluster,
+    /// The consumer groups (`groups`).
+    Groups,
+    /// The event log (`log`).
+    Log,
+    /// The producer panel (`producer`).
+    Producer,
+    /// The ledger of acknowledged records and the alarms (`ledger`).
+    Ledger,
+    /// The charts (`charts`).
+    Charts,
+    /// The inspector (`inspector`).
+    Inspector,
+    /// A preset's story and goal (`story`).
+    Story,
+    /// The timeline under the controls (`scrubber`).
+    Scrubber,
+}
+
+impl Panel {
+    /// Every panel, in the order of their bits.
+    pub const ALL: [Panel; 10] = [
+        Panel::Lanes,
+        Panel::Cluster,
+        Panel::Groups,
+        Panel::Log,
+        Panel::Producer,
+        Panel::Ledger,
+        Panel::Charts,
+        Panel::Inspector,
+        Panel::Story,
+        Panel::Scrubber,
+    ];
+
+    /// The `panels=` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Panel::Lanes => "lanes",
+            Panel::Cluster => "cluster",
+            Panel::Groups => "groups",
+            Panel::Log => "log",
+            Panel::Producer => "producer",
+            Panel::Ledger => "ledger",
+            Panel::Charts => "charts",
+            Panel::Inspector => "inspector",
+            Panel::Story => "story",
+            Panel::Scrubber => "scrubber",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// Which panels show, as a set of [`Panel`]s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Panels(u16);
+
+impl Panels {
+    /// Every panel (the full page).
+    pub const EVERY: Panels = Panels(0x3ff);
+    /// An embed's panels unless `panels=` says otherwise: lanes, cluster, groups, story.
+    pub const EMBED: Panels = Panels(0b1_0000_0111 | 1 << 9);
+
+    /// Whether `panel` shows.
+    pub fn shows(self, panel: Panel) -> bool {
+        self.0 & panel.bit() != 0
+    }
+
+    /// Parses `lanes,cluster,log` (unknown names are ignored; `all` is every panel).
+    pub fn parse(list: &str) -> Panels {
+        let mut bits = 0;
+        for name in list.split([',', '+', ' ']) {
+            if name == "all" {
+                return Panels::EVERY;
+            }
+            if let Some(p) = Panel::ALL.into_iter().find(|p| p.as_str() == name) {
+                bits |= p.bit();
+            }
+        }
+        Panels(bits)
+    }
+}
+
+/// How the page is framed: the full page, or an embed (`?embed`) with minimal chrome for an
+/// iframe. Read from the same query as [`StartParams`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Framing {
+    /// `embed`: no header, hints, run menu, configuration or footer; a compact layout; never the
+    /// saved session; the postMessage API listens.
+    pub embed: bool,
+    /// `scenario=NAME`: a preset of `www/scenarios` to load, as the presets menu loads it.
+    pub scenario: Option<String>,
+    /// `panels=lanes,cluster,…`: which panels show.
+    pub panels: Panels,
+    /// `controls=0|1`: whether the play/pause, speed and fault controls show.
+    pub controls: bool,
+    /// `theme=light|dark|auto`: the colour theme (`None`: the page's default).
+    pub theme: Option<Theme>,
+    /// `id=NAME`: a name the embed puts on every message it posts, so one host can tell its
+    /// iframes apart (at most 64 characters).
+    pub id: Option<String>,
+}
+
+impl Default for Framing {
+    fn default() -> Self {
+        Framing {
+            embed: false,
+            scenario: None,
+            panels: Panels::EVERY,
+            controls: true,
+            theme: None,
+            id: None,
+        }
+    }
+}
+
+impl Framing {
+    /// Reads the framing parameters of a URL query (the others are [`StartParams`]'s).
+    pub fn from_query(query: &str) -> Framing {
+        let mut f = Framing::default();
+        let mut panels = None;
+        for pair in query.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "embed" => f.embed = !matches!(value, "0" | "false"),
+                "scenario" if is_preset_name(value) => f.scenario = Some(value.to_string()),
+                "panels" => panels = Some(Panels::parse(&decode_commas(value))),
+                "controls" => f.controls = !matches!(value, "0" | "false"),
+                "theme" => {
+                    f.theme = match value {
+                        "light" => Some(Theme::Light),
+                        "dark" => Some(Theme::Dark),
+                        "auto" => Some(Theme::Auto),
+                        _ => f.theme,
+                    }
+                }
+                "id" if !value.is_empty() && value.len() <= 64 => f.id = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        f.panels = panels.unwrap_or(if f.embed {
+            Panels::EMBED
+        } else {
+            Panels::EVERY
+        });
+        f
+    }
+}
+
+/// A preset file name: lower-case letters, digits and dashes (never a path).
+pub fn is_preset_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 80
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// `lanes%2Ccluster` as a browser may encode it.
+fn decode_commas(value: &str) -> String {
+    value.replace("%2C", ",").replace("%2c", ",")
 }
 
 /// Parses `12`, `0.25`, `-3` (no exponent) without Rust's float parser, which would add
@@ -348,5 +521,65 @@ mod tests {
         assert!(c.broker.unclean_leader_election_enable);
         assert_eq!(c.broker.broker_session_timeout_ms, 9_000);
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn an_embed_has_minimal_chrome_and_its_own_panels() {
+        let q = "?embed&scenario=broker-failover&panels=lanes,log&controls=0&theme=dark&autoplay=0&seed=5&id=left";
+        let f = Framing::from_query(q);
+        assert!(f.embed);
+        assert_eq!(f.scenario.as_deref(), Some("broker-failover"));
+        assert!(f.panels.shows(Panel::Lanes) && f.panels.shows(Panel::Log));
+        assert!(!f.panels.shows(Panel::Cluster) && !f.panels.shows(Panel::Producer));
+        assert!(!f.controls);
+        assert_eq!(f.theme, Some(Theme::Dark));
+        assert_eq!(f.id.as_deref(), Some("left"));
+        let p = StartParams::from_query(q);
+        assert!(!p.play, "autoplay=0");
+        assert_eq!(p.seed, 5);
+    }
+
+    #[test]
+    fn framing_defaults_are_the_full_page_and_an_embed_shows_its_default_panels() {
+        assert_eq!(Framing::from_query("?seed=3"), Framing::default());
+        let f = Framing::from_query("embed=1");
+        assert!(f.embed && f.controls && f.theme.is_none());
+        for p in [
+            Panel::Lanes,
+            Panel::Cluster,
+            Panel::Groups,
+            Panel::Story,
+            Panel::Scrubber,
+        ] {
+            assert!(f.panels.shows(p), "{p:?}");
+        }
+        for p in [Panel::Log, Panel::Producer, Panel::Charts, Panel::Ledger] {
+            assert!(!f.panels.shows(p), "{p:?}");
+        }
+        assert_eq!(
+            Framing::from_query("embed&panels=all").panels,
+            Panels::EVERY
+        );
+        assert_eq!(
+            Framing::from_query("panels=lanes%2Ccluster").panels,
+            Panels::parse("cluster,lanes")
+        );
+    }
+
+    #[test]
+    fn a_scenario_name_is_never_a_path_and_bad_values_are_ignored() {
+        for bad in ["../secret", "a/b", "Broker", "", "x.json", "%2e%2e"] {
+            assert_eq!(
+                Framing::from_query(&format!("scenario={bad}")).scenario,
+                None,
+                "{bad}"
+            );
+        }
+        let f = Framing::from_query("theme=purple&controls=yes&id=");
+        assert_eq!((f.theme, f.controls, f.id), (None, true, None));
+        assert_eq!(
+            Framing::from_query(&format!("id={}", "x".repeat(65))).id,
+            None
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! drives it through its buttons and inputs, and reads the DOM by `data-testid`.
 #![cfg(target_arch = "wasm32")]
 
-use kafka_playground::{App, AppProps, StartParams, VERSION};
+use kafka_playground::{App, AppProps, Framing, StartParams, VERSION};
 use kafka_sim::Acks;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -20,6 +20,11 @@ struct Mounted {
 impl Mounted {
     /// Mounts `<App>` with `params` into a new `<div>` and lets it render.
     async fn new(params: StartParams) -> Mounted {
+        Mounted::framed(params, Framing::default()).await
+    }
+
+    /// Mounts `<App>` framed as `framing` says (`?embed&panels=…`).
+    async fn framed(params: StartParams, framing: Framing) -> Mounted {
         let document = web_sys::window()
             .expect("window")
             .document()
@@ -35,6 +40,7 @@ impl Mounted {
             AppProps {
                 params,
                 session: false,
+                framing: std::rc::Rc::new(framing),
             },
         )
         .render();
@@ -458,4 +464,34 @@ async fn group_controls_crash_restart_and_add_with_user_text_rendered_as_text() 
         "no element was made from the name"
     );
     app.close();
+}
+
+#[wasm_bindgen_test]
+async fn an_embed_shows_only_its_panels_and_no_chrome() {
+    let query = "embed&panels=lanes,log&controls=0&play=0&rate=0";
+    let app = Mounted::framed(StartParams::from_query(query), Framing::from_query(query)).await;
+    for gone in [
+        "product-name",
+        "footer",
+        "hints",
+        "controls",
+        "config",
+        "cluster",
+        "preset-menu",
+    ] {
+        assert!(
+            app.find(&format!("[data-testid='{gone}']")).is_none(),
+            "{gone} is hidden in an embed"
+        );
+    }
+    assert!(app.find("[data-testid='lane-orders-0']").is_some());
+    assert!(app.find("[data-testid='event-log']").is_some());
+    assert!(app.find(".app.embed").is_some());
+    app.close();
+    // The full page keeps its chrome.
+    let full = Mounted::new(StartParams::from_query("play=0&rate=0")).await;
+    for kept in ["product-name", "footer", "controls", "config", "cluster"] {
+        full.by_testid(kept);
+    }
+    full.close();
 }

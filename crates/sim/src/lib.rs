@@ -16,6 +16,11 @@
 //! - [`assignor`] — the consumer partition assignors (range, roundrobin, sticky, cooperative-sticky).
 //! - [`scenario`] — a run as versioned JSON (config, seed, timed commands); [`report`] — its result.
 //! - [`view`] — read-only views for drawing; [`timeline`] — time travel by checkpoints and replay.
+//! - [`group`], [`group_coordinator`], `consumer` — consumer groups: the classic protocol's state
+//!   machine, its hosting on the `__consumer_offsets` leader, and the consumer client.
+//! - [`goal`] — a scenario's goal checked live; [`narrate`] — events as plain sentences.
+//! - [`sweep`] — seed sweeps: random operations with faults and the end-of-run checks.
+//! - [`workload`] — the reference workloads the benchmarks share.
 //! - `agenda`, `network`, [`rng`], [`time`], [`ids`] — the discrete-event machinery.
 
 #![forbid(unsafe_code)]

@@ -13,12 +13,15 @@ fn assign(strategy: &str, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn kafka-sim");
-    child
+    // A usage error exits before reading stdin; the closed pipe is then expected, not a failure.
+    let written = child
         .stdin
         .take()
         .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
+        .write_all(stdin.as_bytes());
+    if let Err(e) = written {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+    }
     child.wait_with_output().expect("wait for kafka-sim")
 }
 

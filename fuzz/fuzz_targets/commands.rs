@@ -357,6 +357,7 @@ impl Input {
             config,
             until_ms: Some(at + SETTLE_MS),
             commands,
+            load_generator: Vec::new(),
         }
     }
 }

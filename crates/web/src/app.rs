@@ -42,7 +42,6 @@ struct PageView {
     lanes: Rc<Vec<Rc<LaneView>>>,
     cluster: Rc<ClusterView>,
     producer: Rc<ProducerView>,
-    log_total: u64,
     counts: LedgerCounts,
     alarm_count: u64,
     alarms: Rc<Vec<AlarmRow>>,
@@ -251,7 +250,6 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         cluster,
         lanes: Rc::new(lanes),
         producer,
-        log_total: run.log.total(),
         counts: cache.counts,
         alarm_count: run.alarm_count,
         alarms,
@@ -328,7 +326,12 @@ pub fn App(props: &AppProps) -> Html {
             // While a busy cluster plays, fewer rows: they are replaced every redraw anyway.
             let busy = store.playing && run.load.rate() > BUSY_LOG_RATE;
             let limit = if busy { BUSY_LOG_ROWS } else { LOG_ROWS };
-            Rc::new(run.log.rows(&run.sim, &store.log_filter, limit))
+            // The count of events is read with the rows it describes, so the log is not redrawn
+            // every frame for a number alone.
+            (
+                Rc::new(run.log.rows(&run.sim, &store.log_filter, limit)),
+                run.log.total(),
+            )
         })
     };
     let charts = {
@@ -419,7 +422,7 @@ pub fn App(props: &AppProps) -> Html {
                              selected={selected_broker}
                              onfault={callbacks.onfault.clone()}
                              onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
-                    <EventLog rows={(*log_rows).clone()} total={view.log_total} filter={store.log_filter.clone()}
+                    <EventLog rows={log_rows.0.clone()} total={log_rows.1} filter={store.log_filter.clone()}
                               selection={store.selection.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <div class="col-side">

@@ -254,6 +254,9 @@ pub fn Lane(props: &LaneProps) -> Html {
     }
 }
 
+/// Offsets from which a cell's text may be wider than the cell (five digits, at phone width).
+const CLIPPED_OFFSETS_FROM: u64 = 10_000;
+
 /// Props of [`LaneCells`].
 #[derive(Properties, PartialEq)]
 pub struct LaneCellsProps {
@@ -285,8 +288,15 @@ pub fn LaneCells(props: &LaneCellsProps) -> Html {
         })
     };
     let last = props.cells.len().saturating_sub(1);
+    // A cell clips its offset text only once offsets have five digits: four always fit a cell,
+    // and a clip on every cell costs the browser a paint chunk per cell on every frame.
+    let class = if props.cells.iter().any(|c| c.offset >= CLIPPED_OFFSETS_FROM) {
+        "cells clip-offsets"
+    } else {
+        "cells"
+    };
     html! {
-        <div class="cells" role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
+        <div {class} role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
              aria-label={format!("records of {}", props.name)}>
             { for props.cells.iter().enumerate().map(|(i, c)| {
                 let key_label = c.key.as_deref().map_or("no key", |k| k);

@@ -136,8 +136,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let acted = cache.actions != store.actions;
     let logged = cache.log_stamp != store.log_stamp;
     // The consumer groups and the ledger's counts: read from the core a few times a second.
+    let regrouped = cache.groups_stamp != store.groups_stamp;
     let mut groups_changed = false;
-    if cache.groups_stamp != store.groups_stamp {
+    if regrouped {
         cache.counts = sim.ledger().counts();
         let views = sim.group_views();
         let fresh = view_model::groups(sim, &views, &run.consumer_exits, &cache.groups);
@@ -159,6 +160,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let partitions = view_model::partition_views(sim, 0);
     let calm = run.load.rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
     let full = calm || acted || cache.lanes.len() != partitions.len();
+    // A busy frame that already reads the groups or redraws the event log leaves the lanes'
+    // turn to the next frame, so that the work spreads over frames instead of piling up on one.
+    let lanes_wait = !full && (regrouped || logged);
     let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
     let generation = cache.groups_gen;
     let mut marks_of = std::mem::take(&mut cache.lane_marks);
@@ -170,7 +174,7 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         .enumerate()
         .map(|(i, v)| {
             let cached = cache.lanes.get(i).filter(|c| c.tp == v.tp);
-            let turn = full || i as u64 % turns == cache.frame % turns;
+            let turn = full || (!lanes_wait && i as u64 % turns == cache.frame % turns);
             let lane = match cached {
                 Some(c) if !turn => return c.clone(),
                 Some(c) if view_model::lane_is_current(c, v) => {
@@ -203,7 +207,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         .collect();
     cache.lanes.clone_from(&lanes);
     cache.lane_marks = marks_of;
-    cache.frame += 1;
+    if !lanes_wait {
+        cache.frame += 1;
+    }
 
     let mut key = std::mem::take(&mut cache.cluster_key);
     cluster_key(sim, &partitions, &mut key);

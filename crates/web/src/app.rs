@@ -53,7 +53,6 @@ struct PageView {
     lanes: Rc<Vec<Rc<LaneView>>>,
     cluster: Rc<ClusterView>,
     producer: Rc<ProducerView>,
-    log_total: u64,
     counts: LedgerCounts,
     alarm_count: u64,
     alarms: Rc<Vec<AlarmRow>>,
@@ -154,9 +153,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let acted = cache.actions != store.actions;
     let logged = cache.log_stamp != store.log_stamp;
     // The consumer groups and the ledger's counts: read from the core a few times a second.
+    let regrouped = cache.groups_stamp != store.groups_stamp;
     let mut groups_changed = false;
-    let groups_refresh = cache.groups_stamp != store.groups_stamp;
-    if groups_refresh {
+    if regrouped {
         cache.counts = sim.ledger().counts();
         let views = sim.group_views();
         let fresh = view_model::groups(sim, &views, &run.consumer_exits, &cache.groups);
@@ -178,6 +177,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     let partitions = view_model::partition_views(sim, 0);
     let calm = run.load().rate() <= CALM_RATE && partitions.len() <= CALM_LANES;
     let full = calm || acted || cache.lanes.len() != partitions.len();
+    // A busy frame that already reads the groups or redraws the event log leaves the lanes'
+    // turn to the next frame, so that the work spreads over frames instead of piling up on one.
+    let lanes_wait = !full && (regrouped || logged);
     let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
     let generation = cache.groups_gen;
     let mut marks_of = std::mem::take(&mut cache.lane_marks);
@@ -189,7 +191,7 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         .enumerate()
         .map(|(i, v)| {
             let cached = cache.lanes.get(i).filter(|c| c.tp == v.tp);
-            let turn = full || i as u64 % turns == cache.frame % turns;
+            let turn = full || (!lanes_wait && i as u64 % turns == cache.frame % turns);
             let lane = match cached {
                 Some(c) if !turn => return c.clone(),
                 Some(c) if view_model::lane_is_current(c, v) => {
@@ -222,7 +224,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         .collect();
     cache.lanes.clone_from(&lanes);
     cache.lane_marks = marks_of;
-    cache.frame += 1;
+    if !lanes_wait {
+        cache.frame += 1;
+    }
 
     let mut key = std::mem::take(&mut cache.cluster_key);
     cluster_key(sim, &partitions, &mut key);
@@ -266,7 +270,7 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         &run.timeline,
         sim.now(),
         &mut cache.story,
-        acted || groups_refresh,
+        acted || regrouped,
     );
     cache.actions = store.actions;
     cache.log_stamp = store.log_stamp;
@@ -276,7 +280,6 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         cluster,
         lanes: Rc::new(lanes),
         producer,
-        log_total: run.log.total(),
         counts: cache.counts,
         alarm_count: run.alarm_count,
         alarms,
@@ -359,7 +362,12 @@ pub fn App(props: &AppProps) -> Html {
             // While a busy cluster plays, fewer rows: they are replaced every redraw anyway.
             let busy = store.playing && run.load().rate() > BUSY_LOG_RATE;
             let limit = if busy { BUSY_LOG_ROWS } else { LOG_ROWS };
-            Rc::new(run.log.rows(run.sim(), &store.log_filter, limit))
+            // The count of events is read with the rows it describes, so the log is not redrawn
+            // every frame for a number alone.
+            (
+                Rc::new(run.log.rows(run.sim(), &store.log_filter, limit)),
+                run.log.total(),
+            )
         })
     };
     let charts = {
@@ -470,7 +478,7 @@ pub fn App(props: &AppProps) -> Html {
                              onapply={callbacks.onapply.clone()} onselect={callbacks.onselect.clone()} />
                     }
                     if shows(Panel::Log) {
-                    <EventLog rows={(*log_rows).clone()} total={view.log_total} filter={store.log_filter.clone()}
+                    <EventLog rows={log_rows.0.clone()} total={log_rows.1} filter={store.log_filter.clone()}
                               selection={store.selection.clone()} dispatch={dispatch.clone()} />
                     }
                 </div>

@@ -51,12 +51,17 @@ impl ChartData {
             class,
             values: samples.clone().map(f).collect(),
         };
-        let mut groups: Vec<Rc<str>> = samples
+        // The groups' names in order, each once (kept sorted as they come: no sort's code in
+        // the page for a handful of names).
+        let mut groups: Vec<Rc<str>> = Vec::new();
+        for g in samples
             .clone()
-            .flat_map(|s| s.groups.iter().map(|g| g.group.clone()))
-            .collect();
-        groups.sort();
-        groups.dedup();
+            .flat_map(|s| s.groups.iter().map(|g| &g.group))
+        {
+            if let Err(at) = groups.binary_search(g) {
+                groups.insert(at, g.clone());
+            }
+        }
         let per_group = |f: fn(&crate::chart_series::GroupSample) -> u64| -> Vec<Line> {
             groups
                 .iter()
@@ -186,6 +191,47 @@ pub fn Charts(props: &ChartsProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample(groups: &[(&str, u64)]) -> Sample {
+        Sample {
+            at: kafka_sim::SimTime(0),
+            sent: 0,
+            acked: 0,
+            under_replicated: 0,
+            offline: 0,
+            groups: groups
+                .iter()
+                .map(|(g, lag)| crate::chart_series::GroupSample {
+                    group: (*g).into(),
+                    lag: *lag,
+                    consumed: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_line_per_group_in_group_id_order_with_zero_where_a_group_was_missing() {
+        let samples = [
+            sample(&[("email", 1), ("analytics", 2)]),
+            sample(&[("billing", 3), ("email", 4)]),
+            sample(&[("analytics", 5)]),
+        ];
+        let data = ChartData::new(samples.iter());
+        let lines: Vec<(&str, &str, &[u64])> = data
+            .lag
+            .iter()
+            .map(|l| (l.label.as_str(), l.class, l.values.as_slice()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("analytics", "group-0", &[2, 0, 5][..]),
+                ("billing", "group-1", &[0, 3, 0][..]),
+                ("email", "group-2", &[1, 4, 0][..]),
+            ]
+        );
+    }
 
     #[test]
     fn newest_point_is_on_the_right_edge_and_peak_at_the_top() {

@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::store::Selection;
-use crate::view_model::{CellView, KEY_COLOURS, LANE_WINDOW, LaneView};
+use crate::view_model::{CellView, GroupMark, KEY_COLOURS, LANE_WINDOW, LaneView};
 
 /// The class attribute of a cell by key colour (the last: no key), committed or not. Static
 /// strings: a busy page draws hundreds of cells a frame, and `classes!` would build a set for each.
@@ -218,41 +218,98 @@ pub fn Lane(props: &LaneProps) -> Html {
                     }) }
                 </div>
                 if !lane.groups.is_empty() {
-                    <div class="group-ticks" style={format!("--rows:{}", lane.groups.len())} onclick={ongroup}>
-                        { for lane.groups.iter().enumerate().map(|(i, g)| {
-                            let colour = GROUP_CLASSES[usize::from(g.colour) % GROUP_CLASSES.len()];
-                            html! {
-                                <span key={g.group.to_string()} class="group-row" data-i={i.to_string()}>
-                                    if let Some(c) = g.committed {
-                                        <span class={classes!("gmark", "committed", colour)}
-                                              style={format!("--from-right:{};--i:{i}", from_right(lane, c))}
-                                              title={format!("group {}: committed offset {c} (CURRENT-OFFSET); click for the group", g.group)}>
-                                            // Older than the drawn records: pinned at the left edge, with its offset.
-                                            if c < lane.first_offset() { { format!("← {} {c}", g.group) } } else { { g.group.to_string() } }
-                                        </span>
-                                    }
-                                    if let Some(p) = g.position {
-                                        <span class={classes!("gmark", "position", colour)}
-                                              style={format!("--from-right:{};--i:{i}", from_right(lane, p))}
-                                              title={format!("group {}: position {p}, the next offset its consumer fetches; click for the group", g.group)}>
-                                            { "▶" }
-                                        </span>
-                                    }
-                                    if g.committed.is_none() && g.position.is_none() {
-                                        <span class={classes!("gmark", "none", colour)} style={format!("--from-right:0;--i:{i}")}
-                                              title={format!("group {}: no committed offset and no owner yet", g.group)}>
-                                            { format!("{}: no offset yet", g.group) }
-                                        </span>
-                                    }
-                                </span>
-                            }
-                        }) }
+                    <div class="group-ticks" style={format!("--rows:{}", lane.groups.len())} onclick={ongroup}
+                         onkeydown={Callback::from(move_group_focus)}>
+                        { for lane.groups.iter().enumerate().map(|(i, g)| group_row(lane, i, g)) }
                     </div>
                 }
             </div>
         </div>
     }
 }
+
+/// One consumer group's markers under a lane. The first of them is a button (keyboard users
+/// reach it with Tab, move between the groups with the arrow keys, open the group with Enter)
+/// whose label says what both markers show; the ▶ beside a committed flag repeats it, so it is
+/// hidden from screen readers.
+fn group_row(lane: &LaneView, i: usize, g: &GroupMark) -> Html {
+    let colour = GROUP_CLASSES[usize::from(g.colour) % GROUP_CLASSES.len()];
+    let committed = g.committed.map_or_else(
+        || "no committed offset".to_string(),
+        |c| format!("committed offset {c}"),
+    );
+    let position = g.position.map_or_else(
+        || "no consumer position".to_string(),
+        |p| format!("position {p}"),
+    );
+    let label = AttrValue::from(format!(
+        "Group {} on {}: {committed}, {position}. Open the group",
+        g.group, lane.name
+    ));
+    // Only the first group's button is in the Tab order; the arrow keys reach the others.
+    let tabindex = if i == 0 { "0" } else { "-1" };
+    // The ▶ is the group's button only when there is no committed flag.
+    let position_is_button = g.committed.is_none();
+    html! {
+        <span key={g.group.to_string()} class="group-row" data-i={i.to_string()}>
+            if let Some(c) = g.committed {
+                <button type="button" {tabindex} aria-label={label.clone()}
+                        class={classes!("gmark", "committed", colour)}
+                        style={format!("--from-right:{};--i:{i}", from_right(lane, c))}
+                        title={format!("group {}: committed offset {c} (CURRENT-OFFSET); click for the group", g.group)}>
+                    // Older than the drawn records: pinned at the left edge, with its offset.
+                    if c < lane.first_offset() { { format!("← {} {c}", g.group) } } else { { g.group.to_string() } }
+                </button>
+            }
+            if let Some(p) = g.position {
+                <@{if position_is_button { "button" } else { "span" }}
+                        type={position_is_button.then_some("button")}
+                        tabindex={position_is_button.then_some(tabindex)}
+                        aria-label={position_is_button.then(|| label.clone())}
+                        aria-hidden={(!position_is_button).then_some("true")}
+                        class={classes!("gmark", "position", colour)}
+                        style={format!("--from-right:{};--i:{i}", from_right(lane, p))}
+                        title={format!("group {}: position {p}, the next offset its consumer fetches; click for the group", g.group)}>
+                    { "▶" }
+                </@>
+            }
+            if g.committed.is_none() && g.position.is_none() {
+                <button type="button" {tabindex} aria-label={label}
+                        class={classes!("gmark", "none", colour)} style={format!("--from-right:0;--i:{i}")}
+                        title={format!("group {}: no committed offset and no owner yet", g.group)}>
+                    { format!("{}: no offset yet", g.group) }
+                </button>
+            }
+        </span>
+    }
+}
+
+/// The arrow keys move the focus between the group markers of a lane (each group's first marker
+/// is the first element of its row).
+fn move_group_focus(e: KeyboardEvent) {
+    let Some(row) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.parent_element())
+    else {
+        return;
+    };
+    let next = match e.key().as_str() {
+        "ArrowUp" | "ArrowLeft" => row.previous_element_sibling(),
+        "ArrowDown" | "ArrowRight" => row.next_element_sibling(),
+        _ => return,
+    };
+    if let Some(next) = next
+        .and_then(|r| r.first_element_child())
+        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        e.prevent_default();
+        let _ = next.focus();
+    }
+}
+
+/// Offsets from which a cell's text may be wider than the cell (five digits, at phone width).
+const CLIPPED_OFFSETS_FROM: u64 = 10_000;
 
 /// Props of [`LaneCells`].
 #[derive(Properties, PartialEq)]
@@ -285,8 +342,15 @@ pub fn LaneCells(props: &LaneCellsProps) -> Html {
         })
     };
     let last = props.cells.len().saturating_sub(1);
+    // A cell clips its offset text only once offsets have five digits: four always fit a cell,
+    // and a clip on every cell costs the browser a paint chunk per cell on every frame.
+    let class = if props.cells.iter().any(|c| c.offset >= CLIPPED_OFFSETS_FROM) {
+        "cells clip-offsets"
+    } else {
+        "cells"
+    };
     html! {
-        <div class="cells" role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
+        <div {class} role="list" onclick={oncell} onkeydown={Callback::from(move_focus)}
              aria-label={format!("records of {}", props.name)}>
             { for props.cells.iter().enumerate().map(|(i, c)| {
                 let key_label = c.key.as_deref().map_or("no key", |k| k);

@@ -17,6 +17,18 @@ const RATES: [f64; 10] = [
     0.0, 1.0, 2.0, 4.0, 10.0, 50.0, 200.0, 1_000.0, 2_000.0, 5_000.0,
 ];
 
+/// The rates the select offers: [`RATES`], and `current` in its place among them when it is
+/// another (a URL may ask for any rate). Inserted where a sort would put it, without a sort's
+/// code in the page.
+fn rate_choices(current: f64) -> Vec<f64> {
+    let mut rates = RATES.to_vec();
+    if !rates.contains(&current) {
+        let at = rates.partition_point(|r| r.total_cmp(&current).is_lt());
+        rates.insert(at, current);
+    }
+    rates
+}
+
 /// Props of [`ProducerPanel`].
 #[derive(Properties, PartialEq)]
 pub struct ProducerPanelProps {
@@ -99,11 +111,7 @@ pub fn ProducerPanel(props: &ProducerPanelProps) -> Html {
         };
         Action::Apply(vec![Command::SetAcks { producer: 0, acks }])
     });
-    let mut rates: Vec<f64> = RATES.to_vec();
-    if !rates.contains(&view.rate) {
-        rates.push(view.rate);
-        rates.sort_by(f64::total_cmp);
-    }
+    let rates = rate_choices(view.rate);
     let onrate = {
         let rates = rates.clone();
         props.dispatch.reform(move |e: Event| {
@@ -225,5 +233,23 @@ fn send_row(s: &SendRow) -> Html {
                 if s.lost { <strong class="lost">{ " · LOST" }</strong> }
             </span>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_outside_the_list_is_offered_in_its_place() {
+        assert_eq!(rate_choices(4.0), RATES.to_vec());
+        assert_eq!(
+            rate_choices(300.0),
+            [
+                0.0, 1.0, 2.0, 4.0, 10.0, 50.0, 200.0, 300.0, 1_000.0, 2_000.0, 5_000.0
+            ]
+        );
+        assert_eq!(rate_choices(0.5)[..3], [0.0, 0.5, 1.0]);
+        assert_eq!(rate_choices(9_000.0).last(), Some(&9_000.0));
     }
 }

@@ -9,13 +9,17 @@ use yew::prelude::*;
 use crate::store::{Action, Overlay};
 
 /// The shortcuts, for the help dialog: (keys, what they do).
-pub const SHORTCUTS: [(&str, &str); 6] = [
+pub const SHORTCUTS: [(&str, &str); 7] = [
     ("Space", "play or pause the simulated clock"),
     (".", "step: run the cluster up to its next event"),
     ("+ / -", "double or halve the speed"),
     ("?", "open or close this help"),
     ("Esc", "close a dialog"),
     ("← →", "move between the records of a lane"),
+    (
+        "↑ ↓",
+        "move between a lane's consumer group markers; Enter opens the group",
+    ),
 ];
 
 /// The action for a key pressed with focus on an element named `target_tag` (upper case).

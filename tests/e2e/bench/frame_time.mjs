@@ -2,7 +2,7 @@
 //
 //   trunk build --release && node tests/e2e/bench/frame_time.mjs
 //
-// 1. Payload: wasm + js + css of dist/, raw and gzip -9.
+// 1. Payload: wasm + js + css of dist/, raw and gzip -9 (payload.mjs).
 // 2. First render: the app's `kafka-playground-first-render` mark on the default page, median of 5
 //    fresh loads.
 // 3. Frame time under load: 6 brokers, 3 topics x 12 partitions RF 3, 3 consumer groups (7
@@ -15,12 +15,10 @@
 //    JS heap (after a forced GC) and wasm linear memory are sampled every 10 s.
 // 4. Main-thread CPU per frame from a 5 s Chrome trace (thread time, so less skewed by other
 //    processes than the wall-clock figures above), split into script, style, layout and paint.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { loadavg, cpus } from 'node:os';
 import { serveDirectory } from '../support/static_server.mjs';
 import { launch, DIST } from '../support/browser.mjs';
+import { printPayload } from './payload.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const QUERY = process.env.BENCH_QUERY ?? '?brokers=6&topics=3&partitions=12&rf=3&rate=2000&speed=1&keys=many&groups=3';
@@ -31,20 +29,6 @@ const pct = (xs, p) => {
 };
 const ms = (x) => `${x.toFixed(2)} ms`;
 const kb = (x) => `${(x / 1024).toFixed(1)} KiB`;
-
-async function payload() {
-  const files = (await readdir(DIST)).filter((f) => /\.(wasm|js|css)$/.test(f));
-  let raw = 0;
-  let gz = 0;
-  for (const f of files) {
-    const body = await readFile(join(DIST, f));
-    const g = gzipSync(body, { level: 9 }).length;
-    raw += body.length;
-    gz += g;
-    console.log(`  ${f.padEnd(48)} ${kb(body.length).padStart(11)} raw ${kb(g).padStart(10)} gzip (${g} B)`);
-  }
-  console.log(`  total wasm+js+css                                ${kb(raw).padStart(11)} raw ${kb(gz).padStart(10)} gzip (${gz} B)`);
-}
 
 async function firstRender(browser, url) {
   const times = [];
@@ -171,7 +155,7 @@ const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(`machine: ${cpus().length} CPUs, load average ${load()} (1, 5, 15 min) at start`);
 try {
   console.log('payload (dist/):');
-  await payload();
+  await printPayload();
   console.log('first render (default page, fresh load):');
   await firstRender(browser, server.url);
   console.log('frame time under load:');

@@ -109,3 +109,26 @@ test('add a group from the panel; clicking a group marker inspects the group', a
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('group markers are reachable by keyboard: Tab, the arrow keys, Enter opens the group', async () => {
+  const { page, problems, playground } = await s.newPage();
+  await openWithStableGroups(playground, page, 4);
+  const lane = page.locator('[data-testid="lane-orders-0"]');
+  await lane.locator('.gmark.committed').nth(1).waitFor({ timeout: 20_000 });
+  await playground.togglePlay(); // paused: the markers stay put while the keys move
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+  const label = /^Group (\S+) on orders-0: committed offset \d+, (position \d+|no consumer position)\. Open the group$/;
+  // The lane's records are one Tab stop; the next one is its first group marker.
+  await lane.locator('.cells [tabindex="0"]').focus();
+  await page.keyboard.press('Tab');
+  const first = (await focused()).match(label);
+  assert.ok(first, `a group marker has focus: "${await focused()}"`);
+  await page.keyboard.press('ArrowDown');
+  const second = (await focused()).match(label);
+  assert.ok(second && second[1] !== first[1], `the next group's marker has focus: "${await focused()}"`);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((g) => document.querySelector('[data-testid="inspector-title"]')?.textContent === `: group ${g}`,
+    second[1], { timeout: 5_000 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/browser.mjs';
 import { inChromium, inNode } from './core_wasm.mjs';
+import { BUDGET_GZIP_BYTES, payloadSizes } from './payload.mjs';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
@@ -43,6 +44,44 @@ row('  ratio to native', node.records_per_sec / native.records_per_sec, '', '>= 
 const chromium = await inChromium({ records: RECORDS, groups: 1, repeat: REPEAT });
 row('core records/s, wasm in headless Chromium', Math.round(chromium.records_per_sec), 'rec/s', null, null);
 row('  ratio to native', chromium.records_per_sec / native.records_per_sec, '', '>= 0.6', chromium.records_per_sec / native.records_per_sec >= 0.6);
+
+section('Page (release build in dist/)');
+const sizes = await payloadSizes();
+const gzip = sizes.reduce((sum, f) => sum + f.gzip, 0);
+row('payload wasm + js + css, gzip -9', gzip, 'B', `<= ${BUDGET_GZIP_BYTES.toLocaleString('en-US')}`, gzip <= BUDGET_GZIP_BYTES);
+
+/** Runs a bench script of this directory and returns its stdout (it prints as it goes). */
+function script(name, env = {}) {
+  const out = execFileSync(process.execPath, [join(REPO_ROOT, 'tests', 'e2e', 'bench', name)], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 << 20,
+  });
+  console.log(out.replace(/^/gm, '    | '));
+  return out;
+}
+const number = (text, re) => {
+  const m = text.match(re);
+  return m ? Number(m[1]) : NaN;
+};
+
+// frame_time.mjs: first render, then 60 s of the bench cluster at 2,000 records/s.
+const frames = script('frame_time.mjs');
+const firstRender = number(frames, /median ([\d.]+) ms/);
+row('first render after load (median of 5)', firstRender, 'ms', '<= 300', firstRender <= 300);
+const frameP50 = number(frames, /frame \(\+style\/paint\) p50 ([\d.]+) ms/);
+const frameP95 = number(frames, /frame \(\+style\/paint\) p50 [\d.]+ ms\s+p95 ([\d.]+) ms/);
+row('frame time p50 (6 brokers, 3 x 12 RF 3, 3 groups, 2,000 rec/s)', frameP50, 'ms', null, null);
+row('frame time p95', frameP95, 'ms', '<= 8', frameP95 <= 8);
+// Heap flat: the last sample after GC within 10 % of the sample at 20 s (after warm-up).
+const heaps = [...frames.matchAll(/heap\s+([\d.]+) KiB/g)].map((m) => Number(m[1]));
+const growth = heaps.length > 2 ? heaps[heaps.length - 1] / heaps[2] - 1 : NaN;
+row('JS heap growth after warm-up (20 s to end)', growth * 100, '%', '<= 10', growth <= 0.1);
+
+// seek_time.mjs: a 10-minute session of the running example, 40 random seeks.
+const seeks = script('seek_time.mjs');
+const seekP95 = number(seeks, /40 seeks: p50 [\d.]+ ms, p95 ([\d.]+) ms/);
+row('seek in a 10-minute session, p95 (seek + render)', seekP95, 'ms', '<= 100', seekP95 <= 100);
 
 const failed = rows.filter((r) => r.pass === false).map((r) => r.figure);
 const out = join(REPO_ROOT, 'target', 'bench', 'budgets.json');

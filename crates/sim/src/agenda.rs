@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::rc::Rc;
 
 use crate::ids::{BrokerId, ConsumerId, ProducerId, TopicPartition};
 use crate::message::Envelope;
@@ -80,8 +81,9 @@ pub(crate) enum TimerKey {
 /// A scheduled item.
 #[derive(Clone, Debug)]
 pub(crate) enum Scheduled {
-    /// Deliver a message.
-    Deliver(Box<Envelope>),
+    /// Deliver a message (shared with time-travel checkpoints, which clone the agenda, until it
+    /// is delivered).
+    Deliver(Rc<Envelope>),
     /// Fire a timer, if its token is still the live one for its key.
     Fire { key: TimerKey, token: u64 },
 }
@@ -117,24 +119,46 @@ pub(crate) struct Agenda {
     heap: BinaryHeap<Entry>,
     next_seq: u64,
     live_timers: BTreeMap<TimerKey, u64>,
+    /// Timer entries in the heap that were replaced or cancelled (skipped when due).
+    dead: usize,
 }
 
 impl Agenda {
     /// Schedules a message delivery at `at`.
     pub fn deliver_at(&mut self, at: SimTime, envelope: Envelope) {
-        self.push(at, Scheduled::Deliver(Box::new(envelope)));
+        self.push(at, Scheduled::Deliver(Rc::new(envelope)));
     }
 
     /// Sets the timer `key` to fire at `at`, replacing any live timer with that key.
     pub fn set_timer(&mut self, key: TimerKey, at: SimTime) {
         let token = self.next_seq;
-        self.live_timers.insert(key, token);
+        if self.live_timers.insert(key, token).is_some() {
+            self.note_dead();
+        }
         self.push(at, Scheduled::Fire { key, token });
     }
 
     /// Cancels the timer `key`, if live.
     pub fn cancel_timer(&mut self, key: TimerKey) {
-        self.live_timers.remove(&key);
+        if self.live_timers.remove(&key).is_some() {
+            self.note_dead();
+        }
+    }
+
+    /// Counts a dead timer entry; when they outnumber the live entries, sweeps them out of the
+    /// heap at once, so that every push and pop stays short (request timeouts, replaced every few
+    /// milliseconds, would otherwise pile up for `request.timeout.ms`). Order is unchanged: it
+    /// is `(at, seq)`, unique per entry.
+    fn note_dead(&mut self) {
+        self.dead += 1;
+        if self.dead > 1024 && self.dead * 2 > self.heap.len() {
+            let live = &self.live_timers;
+            self.heap.retain(|e| match &e.item {
+                Scheduled::Fire { key, token } => live.get(key) == Some(token),
+                Scheduled::Deliver(_) => true,
+            });
+            self.dead = 0;
+        }
     }
 
     fn push(&mut self, at: SimTime, item: Scheduled) {
@@ -172,6 +196,7 @@ impl Agenda {
                 break;
             }
             self.heap.pop();
+            self.dead = self.dead.saturating_sub(1);
         }
     }
 }

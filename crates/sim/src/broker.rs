@@ -487,7 +487,6 @@ impl Broker {
             }
         }
         let base = replica.log.log_end_offset();
-        replica.log.reserve(batch.records.len());
         let metas = ctx
             .ledger
             .sizes_and_timestamps(batch.records.iter().copied());
@@ -891,7 +890,6 @@ impl Broker {
             } => {
                 let base = replica.log.log_end_offset();
                 let mut appended = 0u32;
-                replica.log.reserve(entries.len());
                 let metas = ctx
                     .ledger
                     .sizes_and_timestamps(entries.iter().map(|e| e.record()));

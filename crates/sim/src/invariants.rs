@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use crate::chunked_vec::ChunkedVec;
 use crate::event::{AllowedBy, EventKind, Invariant};
 use crate::ids::{BrokerId, ConsumerId, RecordId, TopicPartition};
 use crate::node::Ctx;
@@ -20,7 +21,8 @@ const UNKNOWN: u32 = u32::MAX;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Checker {
     /// Record ids by offset, 32 bits each (see `LogEntry::new`): one slot per committed record.
-    history: BTreeMap<TopicPartition, Vec<u32>>,
+    /// In chunks shared with time-travel checkpoints until written.
+    history: BTreeMap<TopicPartition, ChunkedVec<u32, 8>>,
     unclean: BTreeSet<TopicPartition>,
     /// Owner of each partition per (group, incarnation, generation).
     owners: BTreeMap<(Rc<str>, u32, i32, TopicPartition), ConsumerId>,
@@ -36,6 +38,13 @@ impl Checker {
             .values()
             .map(|h| h.capacity() * std::mem::size_of::<u32>())
             .sum()
+    }
+
+    /// Calls `f` with the address and bytes of each chunk of the committed histories.
+    pub(crate) fn for_each_chunk(&self, f: &mut dyn FnMut(usize, u64)) {
+        for h in self.history.values() {
+            h.for_each_chunk(f);
+        }
     }
 
     /// Remembers that `tp` had an unclean election (its later disagreements are allowed).
@@ -67,11 +76,14 @@ pub(crate) fn check_agreement(ctx: &mut Ctx<'_>, broker: BrokerId, replica: &mut
         if history.len() <= i {
             history.resize(i, UNKNOWN);
             history.push(record);
-        } else if history[i] == UNKNOWN {
-            history[i] = record;
-        } else if history[i] != record {
-            first_mismatch.get_or_insert((e.offset, history[i], record));
-            history[i] = record; // report each divergence once
+        } else {
+            let held = history.get_mut(i).expect("within the history");
+            if *held == UNKNOWN {
+                *held = record;
+            } else if *held != record {
+                first_mismatch.get_or_insert((e.offset, *held, record));
+                *held = record; // report each divergence once
+            }
         }
     }
     replica.agreed_upto = hw;
@@ -143,9 +155,8 @@ pub(crate) fn check_skips(
     let history = ctx.checker.history.get(&tp)?;
     let end = (position.0 as usize).min(history.len());
     let count = history
-        .get(from.0 as usize..end)
-        .unwrap_or(&[])
-        .iter()
+        .slices(from.0 as usize, end)
+        .flatten()
         .filter(|r| {
             **r != UNKNOWN && ctx.ledger.times_processed(group, RecordId(u64::from(**r))) == 0
         })

@@ -213,7 +213,13 @@ impl Keys {
 mod consumption;
 mod slot;
 
+use crate::chunked_vec::ChunkedVec;
 use slot::BigOffsets;
+
+/// Ledger slots per shared chunk: 512 × 64 bytes.
+const SLOT_CHUNK_SHIFT: u32 = 9;
+/// Whole values per shared chunk.
+const VALUE_CHUNK_SHIFT: u32 = 10;
 use slot::{
     Answer, DELETED, HAS_SEQUENCE, INTERNAL, LOST_TRUNCATED, LOST_UNCLEAN, NO_KEY, NO_OFFSET,
     OffsetField, STORED_VALUE, Slot, read_offset, write_offset,
@@ -260,11 +266,12 @@ impl PartialEq for Records<'_> {
 /// The ledger of all records of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    slots: Vec<Slot>,
+    /// Record slots by id, in chunks shared with time-travel checkpoints until written.
+    slots: ChunkedVec<Slot, SLOT_CHUNK_SHIFT>,
     /// Offsets too big for a slot's 32-bit field (none in any run of a realistic length).
     big_offsets: BigOffsets,
     /// Values kept whole (typed bytes, tombstones, internal records), by `Slot::value` index.
-    values: Vec<Value>,
+    values: ChunkedVec<Value, VALUE_CHUNK_SHIFT>,
     /// The interned keys.
     pub keys: Keys,
     counts: LedgerCounts,
@@ -380,7 +387,9 @@ impl Ledger {
     }
 
     fn rec(&mut self, id: RecordId) -> &mut Slot {
-        &mut self.slots[id.0 as usize]
+        self.slots
+            .get_mut(id.0 as usize)
+            .expect("record ids come from this ledger")
     }
 
     /// Every record, by id.
@@ -429,13 +438,6 @@ impl Ledger {
         records.map(|id| self.size_and_timestamp(id)).collect()
     }
 
-    /// Makes room for `additional` more records at once (a bulk produce).
-    pub(crate) fn reserve(&mut self, additional: usize) {
-        // A little slack for the offset commits that arrive meanwhile, so that one of them does
-        // not double a ledger sized for a bulk produce.
-        self.slots.reserve(additional + additional / 32);
-    }
-
     /// Allocated record slots.
     pub fn capacity(&self) -> usize {
         self.slots.capacity()
@@ -447,6 +449,16 @@ impl Ledger {
     /// Bytes held by values kept whole (the side table, not what its `Arc`s and boxes point to).
     pub fn stored_value_bytes(&self) -> usize {
         self.values.capacity() * std::mem::size_of::<Value>()
+    }
+
+    /// Calls `f` with the address and bytes of each chunk the ledger holds (slots, whole values,
+    /// consumption tallies), to count what checkpoints share.
+    pub(crate) fn for_each_chunk(&self, f: &mut dyn FnMut(usize, u64)) {
+        self.slots.for_each_chunk(f);
+        self.values.for_each_chunk(f);
+        for c in self.consumption.values() {
+            c.processed.for_each_chunk(f);
+        }
     }
 
     /// Totals over the records producers sent (internal `__consumer_offsets` records excluded).
@@ -481,7 +493,10 @@ impl Ledger {
     /// is a duplicate: consumers will read it twice.
     #[inline]
     pub(crate) fn on_committed(&mut self, id: RecordId, offset: Offset) {
-        let r = &mut self.slots[id.0 as usize];
+        let r = self
+            .slots
+            .get_mut(id.0 as usize)
+            .expect("record ids come from this ledger");
         let counts = if r.is_internal() {
             &mut self.internal_counts
         } else {
@@ -575,7 +590,10 @@ impl Ledger {
     /// The producer learned the outcome of the send.
     #[inline]
     pub(crate) fn on_outcome(&mut self, id: RecordId, outcome: Outcome) {
-        let r = &mut self.slots[id.0 as usize];
+        let r = self
+            .slots
+            .get_mut(id.0 as usize)
+            .expect("record ids come from this ledger");
         if r.answer != Answer::Pending {
             return;
         }

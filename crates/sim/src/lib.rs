@@ -29,6 +29,7 @@
 mod agenda;
 pub mod assignor;
 mod broker;
+mod chunked_vec;
 pub mod command;
 pub mod config;
 mod consumer;

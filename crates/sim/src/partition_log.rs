@@ -71,7 +71,7 @@ pub struct Segment {
 }
 
 /// A replica's log.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct PartitionLog {
     entries: EntryStore,
     log_start_offset: Offset,
@@ -211,9 +211,9 @@ impl PartitionLog {
         self.entries.capacity()
     }
 
-    /// Makes room for `additional` more entries (a batch about to be appended).
-    pub fn reserve(&mut self, additional: usize) {
-        self.entries.reserve(additional);
+    /// Calls `f` with the address and bytes of each chunk of entries (see `ChunkedVec`).
+    pub(crate) fn for_each_chunk(&self, f: &mut dyn FnMut(usize, u64)) {
+        self.entries.for_each_chunk(f);
     }
 
     /// Sets the HW, clamped to `[log_start_offset, log_end_offset]`; returns the value set.

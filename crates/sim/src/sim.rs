@@ -195,7 +195,10 @@ impl Sim {
 
     fn process(&mut self, item: Scheduled) {
         match item {
-            Scheduled::Deliver(envelope) => self.deliver(*envelope),
+            // A checkpoint may share the envelope: then it is copied.
+            Scheduled::Deliver(envelope) => {
+                self.deliver(std::rc::Rc::unwrap_or_clone(envelope));
+            }
             Scheduled::Fire { key, .. } => self.fire(key),
         }
     }
@@ -690,7 +693,6 @@ impl Sim {
                 value_bytes,
             } => {
                 let topic = self.catalog.id(&topic).expect("validated");
-                self.ledger.reserve(count as usize);
                 // Only the keys the records use are interned (at most `count` of them).
                 let key_ids: Vec<RoutedKey> = (0..keys.min(count))
                     .map(|k| {
@@ -1052,6 +1054,20 @@ impl Sim {
             checker_bytes: self.checker.allocated_bytes() as u64,
             consumption_bytes: self.ledger.consumption_bytes() as u64,
         }
+    }
+
+    /// Calls `f` with the address and allocated bytes of every chunk of retained records the
+    /// cluster holds (ledger, replica logs, the checker's histories). Clones share these chunks
+    /// until one of them writes (see `ChunkedVec`), so comparing addresses tells what a
+    /// time-travel checkpoint holds that the live cluster no longer does.
+    pub fn for_each_chunk(&self, f: &mut dyn FnMut(usize, u64)) {
+        self.ledger.for_each_chunk(f);
+        for broker in &self.brokers {
+            for replica in broker.replicas.values() {
+                replica.log.for_each_chunk(f);
+            }
+        }
+        self.checker.for_each_chunk(f);
     }
 
     /// Links currently cut, as (from, to).

@@ -8,6 +8,10 @@
 //!  seek(t):      restore the last ■ at or before t, replay the log up to t, advance to t
 //! ```
 //!
+//! A checkpoint is a clone of the cluster, and cheap: the records it keeps (ledger, replica logs,
+//! the checker's histories) are chunks shared with the live run until the run writes to one, so
+//! checkpoints can be seconds apart even when the run holds millions of records.
+//!
 //! At each instant the order is fixed, live and in replay alike: first every scheduled item due
 //! by then, then the load generator's records due by then, then the logged settings and commands
 //! of that instant in log order (each after the items due at its instant). Applying a command
@@ -27,14 +31,15 @@ use crate::sim::Sim;
 use crate::time::SimTime;
 
 /// Default simulated time between checkpoints.
-pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 5_000;
+pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 2_000;
 /// Checkpoints kept before older ones are thinned (every other one dropped, spacing doubled).
-pub const MAX_CHECKPOINTS: usize = 128;
-/// Most memory the checkpoints' clusters may hold together (their ledgers, logs and checker, as
-/// `Sim::memory_stats` counts them) before they are thinned the same way. A checkpoint is a
-/// full clone, so a busy run's checkpoints grow with it; thinning keeps memory bounded at the
-/// price of longer replays when seeking.
-pub const MAX_CHECKPOINT_BYTES: u64 = 128 * 1024 * 1024;
+pub const MAX_CHECKPOINTS: usize = 192;
+/// Most bytes of record chunks the checkpoints may hold that the live cluster no longer does
+/// before they are thinned the same way. A checkpoint is a clone whose records (ledger, replica
+/// logs, the checker's histories) stay shared with the live cluster chunk by chunk
+/// (`ChunkedVec`): it costs a copy of each partly filled newest chunk, the chunks rewritten since,
+/// and the rest of the cluster's state (not counted here; `MAX_CHECKPOINTS` bounds it).
+pub const MAX_CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Violations remembered for the alarm panel after a jump in time.
 pub const RECENT_VIOLATIONS: usize = 20;
@@ -54,7 +59,8 @@ struct State {
     applied: usize,
     /// How many load settings have been applied.
     load_applied: usize,
-    /// Estimated bytes held (set when taken as a checkpoint).
+    /// As a checkpoint: bytes of record chunks it holds that the next checkpoint does not (so
+    /// nothing later does; unused for the newest, whose share is counted against the present).
     bytes: u64,
 }
 
@@ -219,12 +225,14 @@ impl Timeline {
         self.checkpoints.len()
     }
 
-    /// What each checkpoint's cluster holds, oldest first (for the seek benchmark).
-    pub fn checkpoint_memory(&self) -> Vec<crate::sim::MemoryStats> {
-        self.checkpoints
-            .iter()
-            .map(|c| c.sim.memory_stats())
-            .collect()
+    /// Bytes of record chunks the checkpoints hold that the present does not (as counted against
+    /// [`MAX_CHECKPOINT_BYTES`]).
+    pub fn checkpoint_bytes(&self) -> u64 {
+        let Some((newest, older)) = self.checkpoints.split_last() else {
+            return 0;
+        };
+        let present = chunk_set(&self.current.sim);
+        older.iter().map(|c| c.bytes).sum::<u64>() + bytes_not_in(&newest.sim, &present)
     }
 
     /// Simulated milliseconds between checkpoints (doubles as old ones are thinned).
@@ -261,9 +269,13 @@ impl Timeline {
         let (applied, load_applied) = (self.current.applied, self.current.load_applied);
         self.log.truncate(applied);
         self.load_log.truncate(load_applied);
+        let before = self.checkpoints.len();
         self.checkpoints.retain(|c| {
             c.sim.now() <= now && c.applied <= applied && c.load_applied <= load_applied
         });
+        if self.checkpoints.len() < before {
+            self.recount_checkpoint_bytes();
+        }
         self.reached = now;
     }
 
@@ -428,11 +440,15 @@ impl Timeline {
     fn take_checkpoint(&mut self) {
         let mut state = self.current.clone();
         state.sim.drain_events().for_each(drop);
-        state.bytes = estimated_bytes(&state.sim);
+        state.bytes = 0;
+        if let Some(previous) = self.checkpoints.last_mut() {
+            previous.bytes = bytes_not_in(&previous.sim, &chunk_set(&state.sim));
+        }
         self.checkpoints.push(state);
-        let held = || self.checkpoints.iter().map(|c| c.bytes).sum::<u64>();
+        // The newest is a copy of the present: it holds nothing the present does not.
+        let held = self.checkpoints.iter().map(|c| c.bytes).sum::<u64>();
         if self.checkpoints.len() > MAX_CHECKPOINTS
-            || (self.checkpoints.len() > 2 && held() > MAX_CHECKPOINT_BYTES)
+            || (self.checkpoints.len() > 2 && held > MAX_CHECKPOINT_BYTES)
         {
             // Keep the first, the newest, and every other one between: half the memory, twice
             // the spacing.
@@ -442,6 +458,16 @@ impl Timeline {
                 i == 1 || i == last || i % 2 == 0
             });
             self.every_ms = self.every_ms.saturating_mul(2);
+            self.recount_checkpoint_bytes();
+        }
+    }
+
+    /// Recounts each checkpoint's bytes against the next one (after some were dropped).
+    fn recount_checkpoint_bytes(&mut self) {
+        let mut next: Option<std::collections::BTreeSet<usize>> = None;
+        for c in self.checkpoints.iter_mut().rev() {
+            c.bytes = next.as_ref().map_or(0, |n| bytes_not_in(&c.sim, n));
+            next = Some(chunk_set(&c.sim));
         }
     }
 
@@ -456,14 +482,24 @@ impl Timeline {
     }
 }
 
-/// What a cluster's records take: ledger slots, replica log slots, the checker's history and the
-/// groups' tallies.
-fn estimated_bytes(sim: &Sim) -> u64 {
-    let m = sim.memory_stats();
-    m.ledger_capacity * m.ledger_record_bytes as u64
-        + m.log_capacity * m.log_entry_bytes as u64
-        + m.checker_bytes
-        + m.consumption_bytes
+/// The addresses of the record chunks a cluster holds.
+fn chunk_set(sim: &Sim) -> std::collections::BTreeSet<usize> {
+    let mut set = std::collections::BTreeSet::new();
+    sim.for_each_chunk(&mut |at, _| {
+        set.insert(at);
+    });
+    set
+}
+
+/// Bytes of the record chunks `sim` holds that are not among `others`.
+fn bytes_not_in(sim: &Sim, others: &std::collections::BTreeSet<usize>) -> u64 {
+    let mut bytes = 0;
+    sim.for_each_chunk(&mut |at, size| {
+        if !others.contains(&at) {
+            bytes += size;
+        }
+    });
+    bytes
 }
 
 /// Feeds a scenario's commands and load settings into `t` in time order (a tie keeps file

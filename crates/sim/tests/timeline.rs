@@ -170,3 +170,101 @@ fn a_scenario_round_trips_through_a_timeline() {
     again.seek(t.now());
     assert_eq!(snapshot(again.sim()), snapshot(t.sim()));
 }
+
+/// A busy run: the load generator at 1,000 records/s over a topic with short retention and a
+/// compacted one, a group reading both, a broker killed and restarted — so the ledger, every
+/// replica's log and the checker's histories fill many shared chunks, drop old ones (retention),
+/// rewrite them (compaction) and cut them back (truncation) while checkpoints hold earlier versions.
+fn busy_session(seed: u64) -> Timeline {
+    use kafka_sim::scenario::load_generator::LoadSetting;
+    let mut t = Timeline::with_checkpoint_every(SimConfig::demo_timing(), seed, 1_000).unwrap();
+    t.advance_to(SimTime(1_500));
+    let short = TopicConfig {
+        retention_ms: 4_000,
+        segment_ms: 1_000,
+        ..TopicConfig::default()
+    };
+    let compacted = TopicConfig {
+        cleanup_policy: CleanupPolicy::Compact,
+        segment_ms: 1_000,
+        ..TopicConfig::default()
+    };
+    for (name, config) in [("orders", short), ("profiles", compacted)] {
+        t.apply(Command::CreateTopic {
+            name: name.into(),
+            partitions: 2,
+            replication_factor: 3,
+            config,
+        })
+        .unwrap();
+    }
+    t.advance_to(SimTime(2_500));
+    for _ in 0..2 {
+        t.apply(Command::AddConsumer {
+            group: "analytics".into(),
+            topics: vec!["orders".into(), "profiles".into()],
+            config: None,
+        })
+        .unwrap();
+    }
+    t.set_load(LoadSetting {
+        at: t.now(),
+        rate: 1_000,
+        keys: 40,
+        topics: vec!["orders".into(), "profiles".into()],
+        producer: 0,
+    });
+    let kill_at = SimTime(9_000 + (seed % 3) * 1_000);
+    t.advance_to(kill_at);
+    t.apply(Command::KillBroker { broker: 2 }).unwrap();
+    t.advance_to(kill_at.plus_ms(6_000));
+    t.apply(Command::RestartBroker { broker: 2 }).unwrap();
+    t.advance_to(SimTime(30_000));
+    t
+}
+
+#[test]
+fn checkpoints_keep_their_records_while_a_busy_run_writes_on() {
+    for seed in 1..=2 {
+        let mut t = busy_session(seed);
+        let end = t.now();
+        let produced = t.sim().ledger().counts().sent;
+        assert!(
+            produced > 20_000,
+            "seed {seed}: a busy run ({produced} sent)"
+        );
+        // Retention dropped old entries of `orders`, compaction removed some of `profiles`.
+        let view = |topic: &str| {
+            let tp = t.sim().partitions_of(topic)[0];
+            t.sim().partition_view(tp).unwrap().replicas[0].clone()
+        };
+        assert!(
+            view("orders").log_start_offset.0 > 0,
+            "seed {seed}: retention ran"
+        );
+        let profiles = view("profiles");
+        let span = profiles.log_end_offset.0 - profiles.log_start_offset.0;
+        assert!(
+            (profiles.records.len() as u64) < span,
+            "seed {seed}: compaction ran ({} entries over {span} offsets)",
+            profiles.records.len()
+        );
+        let mut ops = Ops(seed + 7);
+        // Backward and forward, each time from wherever the last seek left the run.
+        for _ in 0..4 {
+            let at = SimTime(ops.below(end.0 + 1));
+            t.seek(at);
+            let straight = straight(&t, at);
+            assert_eq!(
+                snapshot(t.sim()),
+                snapshot(&straight),
+                "seed {seed}: seek to {at:?}"
+            );
+            assert_eq!(
+                t.sim().ledger().consumption_counts("analytics"),
+                straight.ledger().consumption_counts("analytics"),
+                "seed {seed}: the group's tallies at {at:?}"
+            );
+        }
+    }
+}

@@ -1,12 +1,13 @@
 //! Per-group consumption tallies: which records each consumer group processed, how often.
 
+use crate::chunked_vec::ChunkedVec;
 use crate::ids::RecordId;
 use crate::ledger::{ConsumptionCounts, Ledger};
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct GroupConsumption {
-    /// Times processed, by record id (saturating).
-    pub(super) processed: Vec<u8>,
+    /// Times processed, by record id (saturating), shared with checkpoints until written.
+    pub(super) processed: ChunkedVec<u8, 12>,
     pub(super) counts: ConsumptionCounts,
 }
 
@@ -28,8 +29,9 @@ impl Ledger {
             if c.processed.len() <= i {
                 c.processed.resize(i + 1, 0);
             }
-            let before = c.processed[i];
-            c.processed[i] = before.saturating_add(1);
+            let count = c.processed.get_mut(i).expect("just resized to hold it");
+            let before = *count;
+            *count = before.saturating_add(1);
             if before == 0 {
                 c.counts.processed += 1;
             } else {

@@ -5,22 +5,26 @@
 //! a compacted leader), so one run — the index and offset of its first entry — usually covers the
 //! whole log. Entries come out as [`LogEntry`] values.
 
-use serde::{Deserialize, Serialize};
-
+use crate::chunked_vec::ChunkedVec;
 use crate::ids::{LeaderEpoch, Offset, RecordId};
 use crate::partition_log::LogEntry;
 
 /// One stored entry; its offset comes from the run it belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Stored {
     record: u32,
     epoch: u32,
 }
 
+/// Stored entries per shared chunk: 256 × 8 bytes, small because every replica's newest chunk is
+/// copied once after each time-travel checkpoint.
+const CHUNK_SHIFT: u32 = 8;
+
 /// A log's entries, oldest first.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct EntryStore {
-    stored: Vec<Stored>,
+    /// In chunks shared with time-travel checkpoints until written.
+    stored: ChunkedVec<Stored, CHUNK_SHIFT>,
     /// Runs of consecutive offsets, by the index of their first entry: (index, offset). Empty
     /// exactly when `stored` is.
     runs: Vec<(usize, Offset)>,
@@ -35,14 +39,14 @@ impl EntryStore {
         self.stored.len()
     }
 
+    /// Calls `f` with the address and bytes of each chunk (see `ChunkedVec`).
+    pub fn for_each_chunk(&self, f: &mut dyn FnMut(usize, u64)) {
+        self.stored.for_each_chunk(f);
+    }
+
     /// Allocated entry slots.
     pub fn capacity(&self) -> usize {
         self.stored.capacity()
-    }
-
-    /// Makes room for `additional` more entries.
-    pub fn reserve(&mut self, additional: usize) {
-        self.stored.reserve(additional);
     }
 
     /// The run that entry `i` belongs to (`i` < len).
@@ -131,10 +135,16 @@ impl EntryStore {
             let (start, first) = self.runs[run];
             let run_end = self.runs.get(run + 1).map_or(end, |(s, _)| (*s).min(end));
             let base = first.0.wrapping_sub(start as u64);
-            out.extend(self.stored[at..run_end].iter().zip(at..).map(|(s, k)| {
-                let offset = Offset(base.wrapping_add(k as u64));
-                LogEntry::new(offset, LeaderEpoch(s.epoch), RecordId(u64::from(s.record)))
-            }));
+            out.extend(
+                self.stored
+                    .slices(at, run_end)
+                    .flatten()
+                    .zip(at..)
+                    .map(|(s, k)| {
+                        let offset = Offset(base.wrapping_add(k as u64));
+                        LogEntry::new(offset, LeaderEpoch(s.epoch), RecordId(u64::from(s.record)))
+                    }),
+            );
             at = run_end;
         }
         out
@@ -161,26 +171,27 @@ impl EntryStore {
         let first = (0, self.offset_at(i));
         let rest = self.runs[k + 1..].iter().map(|(start, o)| (start - i, *o));
         self.runs = std::iter::once(first).chain(rest).collect();
-        self.stored.drain(..i);
+        self.stored.drop_front(i);
         removed
     }
 
-    /// Keeps the entries for which `keep` is true; returns the others.
+    /// Keeps the entries for which `keep` is true; returns the others. The entries before the
+    /// first removed one stay as they are (their chunks stay shared with checkpoints).
     pub fn retain(&mut self, mut keep: impl FnMut(usize, &LogEntry) -> bool) -> Vec<LogEntry> {
         let all: Vec<LogEntry> = self.iter_from(0).collect();
-        let mut kept = EntryStore {
-            stored: Vec::with_capacity(self.stored.len()),
-            runs: Vec::new(),
+        let kept: Vec<bool> = all.iter().enumerate().map(|(i, e)| keep(i, e)).collect();
+        let Some(first) = kept.iter().position(|k| !k) else {
+            return Vec::new();
         };
+        self.split_off(first);
         let mut removed = Vec::new();
-        for (i, e) in all.into_iter().enumerate() {
-            if keep(i, &e) {
-                kept.push(e);
+        for (e, k) in all.into_iter().zip(kept).skip(first) {
+            if k {
+                self.push(e);
             } else {
                 removed.push(e);
             }
         }
-        *self = kept;
         removed
     }
 }

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use kafka_sim::EventKind;
 use kafka_sim::sweep::{Profile, SeedOutcome, SeedRun, SweepPlan, SweepReport, sweep};
 use serde::Serialize;
 
@@ -131,7 +130,11 @@ fn replay(args: &SweepArgs, seed: u64) -> Result<bool, String> {
             .map_err(|e| format!("cannot print the outcome: {e}"))?
     } else {
         let mut text = String::new();
-        for event in run.events.iter().filter(|e| !is_chatter(&e.kind)) {
+        for event in run
+            .events
+            .iter()
+            .filter(|e| !kafka_sim::narrate::is_chatter(&e.kind))
+        {
             let sentence = kafka_sim::narrate::sentence(event, &run.sim);
             let _ = writeln!(text, "{:>9} ms  {sentence}", event.at.0);
         }
@@ -264,17 +267,5 @@ fn replay_command(report: &SweepReport, seed: u64) -> String {
         report.profile.name(),
         report.ops,
         if report.strict { " --strict" } else { "" }
-    )
-}
-
-/// Events that say little on their own in a long story: per-replica appends, high watermark
-/// moves, sends and produce requests.
-fn is_chatter(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::RecordsAppended { .. }
-            | EventKind::HighWatermarkAdvanced { .. }
-            | EventKind::ProduceRequestSent { .. }
-            | EventKind::RecordSent { .. }
     )
 }

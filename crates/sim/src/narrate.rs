@@ -9,6 +9,18 @@ use crate::sim::Sim;
 
 mod consumer_groups;
 
+/// Whether the event is per-record traffic (sends, produce requests, appends, high-watermark
+/// moves): thousands a second under load, left out where a reader wants the story.
+pub fn is_chatter(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::RecordsAppended { .. }
+            | EventKind::HighWatermarkAdvanced { .. }
+            | EventKind::ProduceRequestSent { .. }
+            | EventKind::RecordSent { .. }
+    )
+}
+
 /// The sentence for `event`, with names, keys and values looked up in `sim` (the run that emitted
 /// it, now or later). It starts in lower case without a final period. User-typed text (topic
 /// names, keys, values) appears verbatim in double quotes: render it as text, never as HTML.

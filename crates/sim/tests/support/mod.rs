@@ -316,20 +316,12 @@ pub fn tps(names: &[&str]) -> Vec<String> {
 // Consumer-group helpers for the property tests and sweeps (appended).
 // ---------------------------------------------------------------------------------------------
 
-/// Events that say little on their own (per-replica appends, HW moves, produce requests).
-pub fn is_noise(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::RecordsAppended { .. }
-            | EventKind::HighWatermarkAdvanced { .. }
-            | EventKind::ProduceRequestSent { .. }
-            | EventKind::RecordSent { .. }
-    )
-}
-
-/// The last `n` non-noise events of `events`, one narrated line each (`time cause: sentence`).
+/// The last `n` events that are not per-record chatter of `events`, one narrated line each (`time cause: sentence`).
 pub fn narrated_tail(sim: &Sim, events: &[Event], n: usize) -> String {
-    let interesting: Vec<&Event> = events.iter().filter(|e| !is_noise(&e.kind)).collect();
+    let interesting: Vec<&Event> = events
+        .iter()
+        .filter(|e| !kafka_sim::narrate::is_chatter(&e.kind))
+        .collect();
     let from = interesting.len().saturating_sub(n);
     interesting[from..]
         .iter()

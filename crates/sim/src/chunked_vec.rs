@@ -1,13 +1,14 @@
 //! A growable array stored as fixed-size chunks behind reference counts, so that cloning it — a
-//! time-travel checkpoint clones the whole cluster — copies one pointer per chunk instead of every
-//! element. A clone and its original share their chunks until one of them writes to a chunk; that
-//! chunk alone is then copied (copy on write). A run only ever appends records and rewrites its
-//! newest ones, so checkpoints taken seconds apart share almost everything.
+//! time-travel checkpoint clones the whole cluster — copies one pointer per full chunk instead of
+//! every element. A clone and its original share their full chunks until one of them writes to
+//! one; that chunk alone is then copied (copy on write). Appends go to a tail owned by each copy,
+//! which becomes a shared chunk once full. A run only ever appends records and rewrites its newest
+//! ones, so checkpoints taken seconds apart share almost everything.
 //!
 //! ```text
-//!   checkpoint:  [c0][c1][c2][c3·]        c0–c2 full, c3 the tail being filled
+//!   checkpoint:  [c0][c1][c2] + tail·         full chunks shared, its own copy of the tail
 //!                  |   |   |
-//!   current:     [c0][c1][c2][c3'][c4]    c3 copied at its first write after the checkpoint
+//!   current:     [c0][c1][c2'] + tail····     c2 copied at its first write after the checkpoint
 //! ```
 //!
 //! The front can be dropped too (retention deletes a log's oldest entries): whole chunks are
@@ -18,24 +19,24 @@ use std::rc::Rc;
 /// A vector of `T` in chunks of `1 << SHIFT` elements, shared between clones until written.
 #[derive(Debug)]
 pub struct ChunkedVec<T, const SHIFT: u32> {
+    /// Full chunks, shared with clones.
     chunks: Vec<Rc<Vec<T>>>,
-    /// Elements dropped from the front of the first chunk (always below the chunk size).
+    /// The elements after the full chunks (fewer than a chunk), owned.
+    tail: Vec<T>,
+    /// Elements dropped from the front of the first chunk, or of the tail when there is no
+    /// chunk (always below the chunk size).
     start: usize,
     /// Elements held, from `start` on.
     len: usize,
 }
 
-/// A clone shares the full chunks and copies the partly filled last one (only its elements): the
-/// original goes on appending to its last chunk without copying it, and a clone kept as a
-/// checkpoint holds no unused room.
+/// A clone shares the full chunks and copies the tail (only its elements, so a clone kept as a
+/// checkpoint holds no unused room).
 impl<T: Clone, const SHIFT: u32> Clone for ChunkedVec<T, SHIFT> {
     fn clone(&self) -> Self {
-        let mut chunks = self.chunks.clone();
-        if let Some(last) = chunks.last_mut().filter(|l| l.len() < (1 << SHIFT)) {
-            *last = Rc::new(last.to_vec());
-        }
         ChunkedVec {
-            chunks,
+            chunks: self.chunks.clone(),
+            tail: self.tail.clone(),
             start: self.start,
             len: self.len,
         }
@@ -46,6 +47,7 @@ impl<T, const SHIFT: u32> Default for ChunkedVec<T, SHIFT> {
     fn default() -> Self {
         ChunkedVec {
             chunks: Vec::new(),
+            tail: Vec::new(),
             start: 0,
             len: 0,
         }
@@ -74,8 +76,14 @@ impl<T: Clone, const SHIFT: u32> ChunkedVec<T, SHIFT> {
         self.len == 0
     }
 
-    /// Element slots allocated (whole chunks, the dropped front included).
+    /// Element slots allocated (whole chunks, the dropped front included, and the tail's room).
     pub fn capacity(&self) -> usize {
+        (self.chunks.len() << SHIFT) + self.tail.capacity()
+    }
+
+    /// Where the tail starts, counted from the first chunk's first slot.
+    #[inline]
+    fn tail_base(&self) -> usize {
         self.chunks.len() << SHIFT
     }
 
@@ -86,42 +94,48 @@ impl<T: Clone, const SHIFT: u32> ChunkedVec<T, SHIFT> {
             return None;
         }
         let at = i + self.start;
-        Some(&self.chunks[at >> SHIFT][at & Self::MASK])
+        let base = self.tail_base();
+        if at >= base {
+            self.tail.get(at - base)
+        } else {
+            Some(&self.chunks[at >> SHIFT][at & Self::MASK])
+        }
     }
 
-    /// Element `i` for writing, if there is one: its chunk is copied first when shared.
+    /// Element `i` for writing, if there is one: a shared chunk is copied first.
     #[inline]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len {
             return None;
         }
         let at = i + self.start;
-        Some(&mut Self::own(&mut self.chunks[at >> SHIFT])[at & Self::MASK])
+        let base = self.tail_base();
+        if at >= base {
+            self.tail.get_mut(at - base)
+        } else {
+            Some(&mut Self::own(&mut self.chunks[at >> SHIFT])[at & Self::MASK])
+        }
     }
 
     /// Appends an element.
     #[inline]
     pub fn push(&mut self, value: T) {
-        let at = self.start + self.len;
-        if at & Self::MASK == 0 && at >> SHIFT == self.chunks.len() {
-            self.chunks.push(Rc::new(Vec::with_capacity(Self::CHUNK)));
+        if self.tail.len() == self.tail.capacity() {
+            // A fresh tail, or a clone's copy: room for a whole chunk at once.
+            self.tail.reserve_exact(Self::CHUNK - self.tail.len());
         }
-        let last = self.chunks.last_mut().expect("a chunk was just ensured");
-        Self::own(last).push(value);
+        self.tail.push(value);
         self.len += 1;
+        if self.tail.len() == Self::CHUNK {
+            let full = std::mem::replace(&mut self.tail, Vec::with_capacity(Self::CHUNK));
+            self.chunks.push(Rc::new(full));
+        }
     }
 
     /// Grows to `len` elements with copies of `value` (never shrinks).
     pub fn resize(&mut self, len: usize, value: T) {
         while self.len < len {
-            let at = self.start + self.len;
-            if at & Self::MASK == 0 && at >> SHIFT == self.chunks.len() {
-                self.chunks.push(Rc::new(Vec::with_capacity(Self::CHUNK)));
-            }
-            let room = (Self::CHUNK - (at & Self::MASK)).min(len - self.len);
-            let last = Self::own(self.chunks.last_mut().expect("a chunk was just ensured"));
-            last.resize(last.len() + room, value.clone());
-            self.len += room;
+            self.push(value.clone());
         }
     }
 
@@ -135,10 +149,17 @@ impl<T: Clone, const SHIFT: u32> ChunkedVec<T, SHIFT> {
             return;
         }
         let end = self.start + len;
-        self.chunks.truncate(end.div_ceil(Self::CHUNK));
-        let keep = end - ((self.chunks.len() - 1) << SHIFT);
-        if let Some(last) = self.chunks.last_mut().filter(|l| l.len() > keep) {
-            Self::own(last).truncate(keep);
+        let base = self.tail_base();
+        if end >= base {
+            self.tail.truncate(end - base);
+        } else {
+            // The chunk holding the new end becomes the tail.
+            let k = end >> SHIFT;
+            self.chunks.truncate(k + 1);
+            let last = self.chunks.pop().expect("the chunk holding the end");
+            let mut tail = Vec::with_capacity(Self::CHUNK);
+            tail.extend_from_slice(&last[..end & Self::MASK]);
+            self.tail = tail;
         }
         self.len = len;
     }
@@ -153,16 +174,17 @@ impl<T: Clone, const SHIFT: u32> ChunkedVec<T, SHIFT> {
         }
         self.start += n;
         self.len -= n;
-        let whole = self.start >> SHIFT;
+        let whole = (self.start >> SHIFT).min(self.chunks.len());
         if whole > 0 {
             self.chunks.drain(..whole);
-            self.start &= Self::MASK;
+            self.start -= whole << SHIFT;
         }
     }
 
     /// Removes every element.
     pub fn clear(&mut self) {
         self.chunks.clear();
+        self.tail.clear();
         self.start = 0;
         self.len = 0;
     }
@@ -172,13 +194,19 @@ impl<T: Clone, const SHIFT: u32> ChunkedVec<T, SHIFT> {
         let to = to.min(self.len);
         let from = from.min(to);
         let (mut at, end) = (from + self.start, to + self.start);
+        let base = self.tail_base();
         std::iter::from_fn(move || {
             if at >= end {
                 return None;
             }
+            if at >= base {
+                let slice = &self.tail[at - base..end - base];
+                at = end;
+                return Some(slice);
+            }
             let chunk = &self.chunks[at >> SHIFT];
             let lo = at & Self::MASK;
-            let hi = (end - (at - lo)).min(chunk.len());
+            let hi = (end - (at - lo)).min(Self::CHUNK);
             at += hi - lo;
             Some(&chunk[lo..hi])
         })
@@ -193,29 +221,25 @@ impl<T: Clone, const SHIFT: u32> ChunkedVec<T, SHIFT> {
         }
     }
 
-    /// Calls `f` with each chunk's address and allocated bytes (to tell shared chunks apart when
-    /// counting what several clones hold).
+    /// Calls `f` with each chunk's address and allocated bytes, the tail's included (to tell
+    /// shared chunks apart when counting what several clones hold; a tail is never shared).
     pub fn for_each_chunk(&self, f: &mut dyn FnMut(usize, u64)) {
         let size = std::mem::size_of::<T>() as u64;
         for chunk in &self.chunks {
             f(Rc::as_ptr(chunk) as usize, chunk.capacity() as u64 * size);
         }
+        if self.tail.capacity() > 0 {
+            f(
+                self.tail.as_ptr() as usize,
+                self.tail.capacity() as u64 * size,
+            );
+        }
     }
 
-    /// The chunk for writing, copied first (with room for a whole chunk) when it is shared.
+    /// A full chunk for writing, copied first when it is shared.
     #[inline]
     fn own(chunk: &mut Rc<Vec<T>>) -> &mut Vec<T> {
-        if Rc::get_mut(chunk).is_none() {
-            let mut copy = Vec::with_capacity(Self::CHUNK);
-            copy.extend_from_slice(chunk);
-            *chunk = Rc::new(copy);
-        }
-        let chunk = Rc::get_mut(chunk).expect("the chunk was just made unique");
-        // A clone's copy of a last chunk holds no spare room; a chunk never grows past CHUNK.
-        if chunk.capacity() < Self::CHUNK {
-            chunk.reserve_exact(Self::CHUNK - chunk.len());
-        }
-        chunk
+        Rc::make_mut(chunk)
     }
 }
 

@@ -22,7 +22,7 @@ const UNKNOWN: u32 = u32::MAX;
 pub(crate) struct Checker {
     /// Record ids by offset, 32 bits each (see `LogEntry::new`): one slot per committed record.
     /// In chunks shared with time-travel checkpoints until written.
-    history: BTreeMap<TopicPartition, ChunkedVec<u32, 8>>,
+    history: BTreeMap<TopicPartition, ChunkedVec<u32, 6>>,
     unclean: BTreeSet<TopicPartition>,
     /// Owner of each partition per (group, incarnation, generation).
     owners: BTreeMap<(Rc<str>, u32, i32, TopicPartition), ConsumerId>,

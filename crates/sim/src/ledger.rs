@@ -181,9 +181,15 @@ pub struct ConsumptionCounts {
     pub skipped: u64,
 }
 
-/// Interned keys with their murmur2 hash, computed once.
+/// Interned keys with their murmur2 hash, computed once. Shared with time-travel checkpoints
+/// until a new key is interned.
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
+    inner: std::rc::Rc<KeyTable>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct KeyTable {
     by_bytes: BTreeMap<Arc<[u8]>, KeyId>,
     keys: Vec<(Arc<[u8]>, i32)>,
 }
@@ -191,22 +197,23 @@ pub struct Keys {
 impl Keys {
     /// The id of `bytes`, interning it on first use.
     pub fn intern(&mut self, bytes: &[u8]) -> KeyId {
-        if let Some(id) = self.by_bytes.get(bytes) {
+        if let Some(id) = self.inner.by_bytes.get(bytes) {
             return *id;
         }
-        let id = KeyId(self.keys.len() as u32);
+        let table = std::rc::Rc::make_mut(&mut self.inner);
+        let id = KeyId(table.keys.len() as u32);
         let arc: Arc<[u8]> = Arc::from(bytes);
-        self.keys.push((arc.clone(), murmur2(bytes)));
-        self.by_bytes.insert(arc, id);
+        table.keys.push((arc.clone(), murmur2(bytes)));
+        table.by_bytes.insert(arc, id);
         id
     }
     /// The key's bytes.
     pub fn bytes(&self, id: KeyId) -> &[u8] {
-        &self.keys[id.0 as usize].0
+        &self.inner.keys[id.0 as usize].0
     }
     /// The key's murmur2 hash.
     pub fn murmur2(&self, id: KeyId) -> i32 {
-        self.keys[id.0 as usize].1
+        self.inner.keys[id.0 as usize].1
     }
 }
 

@@ -33,7 +33,7 @@ use crate::time::SimTime;
 /// Default simulated time between checkpoints.
 pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 2_000;
 /// Checkpoints kept before older ones are thinned (every other one dropped, spacing doubled).
-pub const MAX_CHECKPOINTS: usize = 192;
+pub const MAX_CHECKPOINTS: usize = 320;
 /// Most bytes of record chunks the checkpoints may hold that the live cluster no longer does
 /// before they are thinned the same way. A checkpoint is a clone whose records (ledger, replica
 /// logs, the checker's histories) stay shared with the live cluster chunk by chunk

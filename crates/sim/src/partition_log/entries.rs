@@ -16,9 +16,9 @@ struct Stored {
     epoch: u32,
 }
 
-/// Stored entries per shared chunk: 256 × 8 bytes, small because every replica's newest chunk is
+/// Stored entries per shared chunk: 64 × 8 bytes, small because every replica's newest chunk is
 /// copied once after each time-travel checkpoint.
-const CHUNK_SHIFT: u32 = 8;
+const CHUNK_SHIFT: u32 = 6;
 
 /// A log's entries, oldest first.
 #[derive(Clone, Debug, Default)]
@@ -115,6 +115,7 @@ impl EntryStore {
         let mut entries = Entries {
             store: self,
             i,
+            chunk: &[],
             run: 0,
             run_end: 0,
             base: 0,
@@ -201,6 +202,8 @@ impl EntryStore {
 pub struct Entries<'a> {
     store: &'a EntryStore,
     i: usize,
+    /// The stored entries from `i` on that lie in one chunk (refilled as it runs out).
+    chunk: &'a [Stored],
     /// The run entry `i` belongs to, the index where it ends, and its first offset less its first
     /// index (so an entry's offset is `base + index`).
     run: usize,
@@ -226,7 +229,11 @@ impl Iterator for Entries<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<LogEntry> {
-        let s = *self.store.stored.get(self.i)?;
+        if self.chunk.is_empty() {
+            self.chunk = self.store.stored.slice_from(self.i);
+        }
+        let (&s, rest) = self.chunk.split_first()?;
+        self.chunk = rest;
         if self.i >= self.run_end {
             self.enter_run(self.run + 1);
         }

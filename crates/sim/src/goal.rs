@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::KafkaError;
 use crate::event::{AllowedBy, ElectionKind, Event, EventKind};
@@ -13,17 +13,17 @@ use crate::group::GroupEvent;
 use crate::ids::{BrokerId, Offset, RecordId, TopicPartition};
 use crate::sim::Sim;
 
-/// One thing to check on a run. Partitions are named as Kafka prints them (`orders-0`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+/// One thing to check on a run. Partitions are named as Kafka prints them (`orders-0`). In JSON
+/// (`{"type": "leader_is", …}`, read by `scenario::decode`) an absent `min` is 0 and absent
+/// options are `None`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Check {
     /// Between `min` and `max` (inclusive) acknowledged records were lost.
     AckedRecordsLost {
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The partition's leader changed (after its first election).
@@ -59,10 +59,8 @@ pub enum Check {
         /// The group.
         group: String,
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The group skipped between `min` and `max` committed records (at-most-once losses).
@@ -70,10 +68,8 @@ pub enum Check {
         /// The group.
         group: String,
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The group completed at least `min` generations (rebalances).
@@ -100,7 +96,6 @@ pub enum Check {
         /// The partition.
         partition: String,
         /// Only count compaction (true) or only retention by time/size (false); either if unset.
-        #[serde(default)]
         compaction: Option<bool>,
     },
     /// The partition was left without a leader (offline) at some point after its creation: no
@@ -126,7 +121,6 @@ pub enum Check {
     /// The controller fenced a broker (this one, if set) after its heartbeats stopped.
     BrokerFenced {
         /// Only this broker, if set.
-        #[serde(default)]
         broker: Option<u32>,
     },
     /// Every record sent with `key` to the partition's topic went to this partition (and there
@@ -144,13 +138,10 @@ pub enum Check {
         /// The partition.
         partition: String,
         /// Only records with this key, if set.
-        #[serde(default)]
         key: Option<String>,
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The group is Stable and its running members own these numbers of partitions, largest
@@ -167,10 +158,8 @@ pub enum Check {
         /// The group.
         group: String,
         /// Only records with this key, if set.
-        #[serde(default)]
         key: Option<String>,
         /// At least this many records.
-        #[serde(default)]
         min: u64,
     },
     /// Every check holds.

@@ -361,7 +361,7 @@ impl Watch {
                     .filter(|m| m.alive)
                     .map(|m| m.assigned.len() as u32)
                     .collect();
-                owned.sort_unstable_by(|a, b| b.cmp(a));
+                crate::sort::sort_by(&mut owned, |a, b| b.cmp(a));
                 g.group == *group && g.state == "Stable" && owned == *sizes
             }),
             Check::ProcessedInSendOrder { group, key, min } => {
@@ -378,12 +378,13 @@ impl Watch {
             return min == 0;
         };
         let ledger = sim.ledger();
-        let at: BTreeMap<(TopicPartition, Offset), RecordId> = ledger
-            .records()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| Some(((r.tp, r.committed_offset?), RecordId(i as u64))))
-            .collect();
+        let at: BTreeMap<(TopicPartition, Offset), RecordId> = crate::sort::map_of(
+            ledger
+                .records()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some(((r.tp, r.committed_offset?), RecordId(i as u64)))),
+        );
         let mut seen = BTreeSet::new();
         let mut last = None;
         let mut count = 0u64;
@@ -463,7 +464,7 @@ fn processed_everything(sim: &Sim, group: &str) -> bool {
     let Some(view) = sim.group_views().into_iter().find(|g| g.group == group) else {
         return false;
     };
-    let topics: BTreeSet<_> = view.lag.iter().map(|r| r.tp.topic).collect();
+    let topics: BTreeSet<_> = crate::sort::set_of(view.lag.iter().map(|r| r.tp.topic));
     sim.ledger().records().iter().enumerate().all(|(i, r)| {
         !topics.contains(&r.tp.topic)
             || !r.committed

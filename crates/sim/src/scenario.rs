@@ -202,15 +202,15 @@ impl Scenario {
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
         let doc: Json =
             serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
-        Scenario::from_value(doc)
+        Scenario::from_value(&doc)
     }
 
     /// Reads a parsed scenario document: checks the version, applies `config` on top of the
     /// `timing` base, reads the fields, then checks the limits and the configuration.
-    pub fn from_value(mut doc: Json) -> Result<Scenario, ScenarioError> {
+    pub fn from_value(doc: &Json) -> Result<Scenario, ScenarioError> {
         let parse = |e: DecodeError| ScenarioError::Parse(e.to_string());
         let obj = doc
-            .as_object_mut()
+            .as_object()
             .ok_or_else(|| ScenarioError::Parse("the top level must be an object".into()))?;
         match obj.get("version").map(|v| v.as_u64()) {
             Some(Some(v)) if v == u64::from(SCENARIO_VERSION) => {}
@@ -232,20 +232,14 @@ impl Scenario {
         };
         let mut config =
             serde_json::to_value(base).map_err(|e| ScenarioError::Parse(e.to_string()))?;
-        if let Some(overrides) = obj.remove("config") {
-            merge(&mut config, overrides);
+        if let Some(overrides) = obj.get("config") {
+            merge(&mut config, overrides.clone());
         }
-        obj.insert("config".into(), config);
-        let scenario = Scenario::from_json_value(&doc).map_err(parse)?;
+        let config = SimConfig::from_json(&config).map_err(|e| parse(e.at("config")))?;
+        let scenario = decode::scenario(doc, config).map_err(parse)?;
         scenario.check_limits()?;
         scenario.config.validate().map_err(ScenarioError::Config)?;
         Ok(scenario)
-    }
-
-    /// The fields of a document whose `config` is complete (`FromJson`, named apart from
-    /// [`Scenario::from_json`] which takes text).
-    fn from_json_value(doc: &Json) -> Result<Scenario, DecodeError> {
-        <Scenario as FromJson>::from_json(doc)
     }
 
     /// Checks that times, rates, list lengths and the records sent are within [`MAX_RUN_MS`],
@@ -293,7 +287,7 @@ impl Scenario {
     fn records_sent(&self) -> u64 {
         let end = self.end();
         let mut settings: Vec<&LoadSetting> = self.load_generator.iter().collect();
-        settings.sort_by_key(|l| l.at);
+        crate::sort::sort_by_key(&mut settings, |l| l.at);
         let generated: u64 = settings
             .iter()
             .enumerate()

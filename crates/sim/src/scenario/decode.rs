@@ -360,41 +360,42 @@ impl FromJson for super::load_generator::LoadSetting {
     }
 }
 
-/// The scenario's fields once `config` holds the full configuration (see `Scenario::from_value`
-/// for the version, the timing base and the limits).
-impl FromJson for super::Scenario {
-    fn from_json(v: &Value) -> Result<Self, DecodeError> {
-        let f = Fields::of(v, "struct Scenario")?.only(&[
-            "version",
-            "title",
-            "description",
-            "steps",
-            "goal",
-            "expect",
-            "twin",
-            "seed",
-            "timing",
-            "config",
-            "until_ms",
-            "commands",
-            "load_generator",
-        ])?;
-        Ok(super::Scenario {
-            version: f.req("version")?,
-            title: f.or_default("title")?,
-            description: f.or_default("description")?,
-            steps: f.or_default("steps")?,
-            goal: f.or("goal", None)?,
-            expect: f.or_default("expect")?,
-            twin: f.or("twin", None)?,
-            seed: f.or("seed", 0)?,
-            timing: f.or("timing", super::Timing::Kafka)?,
-            config: f.or_default("config")?,
-            until_ms: f.or("until_ms", None)?,
-            commands: f.or_default("commands")?,
-            load_generator: f.or_default("load_generator")?,
-        })
-    }
+/// The fields of scenario document `v` but its `config`, which `Scenario::from_value` read on
+/// top of the timing base.
+pub(crate) fn scenario(
+    v: &Value,
+    config: crate::config::SimConfig,
+) -> Result<super::Scenario, DecodeError> {
+    let f = Fields::of(v, "struct Scenario")?.only(&[
+        "version",
+        "title",
+        "description",
+        "steps",
+        "goal",
+        "expect",
+        "twin",
+        "seed",
+        "timing",
+        "config",
+        "until_ms",
+        "commands",
+        "load_generator",
+    ])?;
+    Ok(super::Scenario {
+        version: f.req("version")?,
+        title: f.or_default("title")?,
+        description: f.or_default("description")?,
+        steps: f.or_default("steps")?,
+        goal: f.or("goal", None)?,
+        expect: f.or_default("expect")?,
+        twin: f.or("twin", None)?,
+        seed: f.or("seed", 0)?,
+        timing: f.or("timing", super::Timing::Kafka)?,
+        config,
+        until_ms: f.or("until_ms", None)?,
+        commands: f.or_default("commands")?,
+        load_generator: f.or_default("load_generator")?,
+    })
 }
 
 deserialize_through_json!(
@@ -423,6 +424,6 @@ deserialize_through_json!(
 impl<'de> serde::Deserialize<'de> for super::Scenario {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <Value as serde::Deserialize>::deserialize(d)?;
-        super::Scenario::from_value(v).map_err(<D::Error as serde::de::Error>::custom)
+        super::Scenario::from_value(&v).map_err(<D::Error as serde::de::Error>::custom)
     }
 }

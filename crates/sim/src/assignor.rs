@@ -463,7 +463,7 @@ impl<'a> Group<'a> {
             return Err(AssignError::TooManyPartitions { total });
         }
         let mut sorted = existing.clone();
-        sorted.sort_by(|a, b| compare_strings(a, b));
+        crate::sort::sort_by(&mut sorted, |a, b| compare_strings(a, b));
         let topics: Vec<TopicInfo> = sorted
             .iter()
             .map(|t| TopicInfo {
@@ -478,7 +478,9 @@ impl<'a> Group<'a> {
             .map(|i| sorted.iter().position(|t| *t == existing[i]).unwrap_or(0))
             .collect();
         let mut by_id: Vec<usize> = (0..members.len()).collect();
-        by_id.sort_by(|&a, &b| compare_strings(&members[a].member_id, &members[b].member_id));
+        crate::sort::sort_by(&mut by_id, |&a, &b| {
+            compare_strings(&members[a].member_id, &members[b].member_id)
+        });
         let mut id_rank = vec![0; members.len()];
         for (rank, &member) in by_id.iter().enumerate() {
             id_rank[member] = rank;
@@ -544,14 +546,10 @@ impl<'a> Group<'a> {
 
     /// Builds the public result from per-member lists (indexed like `members`).
     pub(crate) fn result(&self, lists: &[Vec<Tp>]) -> BTreeMap<String, Vec<TopicPartitionName>> {
-        self.members
-            .iter()
-            .zip(lists)
-            .map(|(m, list)| {
-                let partitions = list.iter().map(|&tp| self.external(tp)).collect();
-                (m.member_id.clone(), partitions)
-            })
-            .collect()
+        crate::sort::map_of(self.members.iter().zip(lists).map(|(m, list)| {
+            let partitions = list.iter().map(|&tp| self.external(tp)).collect();
+            (m.member_id.clone(), partitions)
+        }))
     }
 
     /// Builds a `partition → member id` map.
@@ -559,10 +557,11 @@ impl<'a> Group<'a> {
         &self,
         owners: &BTreeMap<Tp, usize>,
     ) -> BTreeMap<TopicPartitionName, String> {
-        owners
-            .iter()
-            .map(|(&tp, &m)| (self.external(tp), self.members[m].member_id.clone()))
-            .collect()
+        crate::sort::map_of(
+            owners
+                .iter()
+                .map(|(&tp, &m)| (self.external(tp), self.members[m].member_id.clone())),
+        )
     }
 }
 

@@ -1,13 +1,13 @@
 //! Commands: what a user (the page, the CLI, a scenario) asks the simulated cluster to do.
 //! `Sim::apply` validates each one and returns a typed error for anything invalid.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::config::{Acks, ConsumerConfig, ProducerConfig, TopicConfig};
 use crate::time::SimTime;
 
 /// A node named in a link command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeRef {
     /// The controller.
@@ -21,16 +21,19 @@ pub enum NodeRef {
 }
 
 /// A user command. Names are imperative; their effects show up as events.
+///
+/// In JSON (`{"type": "kill_broker", "broker": 1}`, read by `scenario::decode`) unknown fields
+/// are refused; absent `producer` and `keys` are 0, absent options `None`, an absent
+/// `create_topic` config is the default one, and an absent `value_bytes` is 16.
 #[allow(missing_docs)]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     /// Create a topic; replicas are placed as Kafka places them without racks.
     CreateTopic {
         name: String,
         partitions: u32,
         replication_factor: u32,
-        #[serde(default)]
         config: TopicConfig,
     },
     /// Grow a topic to `partitions` partitions (keys then hash to different partitions).
@@ -39,34 +42,24 @@ pub enum Command {
     AlterTopicConfig { topic: String, config: TopicConfig },
     /// Send one record. `key: None` is a keyless record; `value: None` is a tombstone.
     Produce {
-        #[serde(default)]
         producer: u32,
         topic: String,
-        #[serde(default)]
         key: Option<String>,
-        #[serde(default)]
         value: Option<String>,
         /// An explicit partition overrides the partitioner, as `ProducerRecord.partition` does.
-        #[serde(default)]
         partition: Option<u32>,
     },
     /// Send `count` records at once: keys `key-0 … key-(keys-1)` in turn (no key if `keys` is 0),
     /// values of `value_bytes` bytes.
     ProduceMany {
-        #[serde(default)]
         producer: u32,
         topic: String,
         count: u32,
-        #[serde(default)]
         keys: u32,
-        #[serde(default = "default_value_bytes")]
         value_bytes: u32,
     },
     /// Add a producer client (with its own configuration, or the default one).
-    AddProducer {
-        #[serde(default)]
-        config: Option<ProducerConfig>,
-    },
+    AddProducer { config: Option<ProducerConfig> },
     /// Change a producer's `acks`.
     SetAcks { producer: u32, acks: Acks },
     /// Kill a broker's process: in-flight messages and volatile state are lost, the log stays.
@@ -96,7 +89,6 @@ pub enum Command {
     AddConsumer {
         group: String,
         topics: Vec<String>,
-        #[serde(default)]
         config: Option<ConsumerConfig>,
     },
     /// Close a consumer gracefully: finish the batch, commit as it commits, send LeaveGroup.
@@ -107,13 +99,8 @@ pub enum Command {
     RestartConsumer { consumer: u32 },
 }
 
-fn default_value_bytes() -> u32 {
-    16
-}
-
 /// A command scheduled at a simulated time (a scenario line).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TimedCommand {
     /// When to apply it.
     pub at: SimTime,

@@ -1,7 +1,9 @@
 //! Configuration in Kafka's own names and defaults (serde keys are Kafka's dotted config keys),
-//! plus a "demo timing" profile that shortens timeouts enough to watch failover happen.
+//! plus a "demo timing" profile that shortens timeouts enough to watch failover happen. In JSON
+//! (read by `scenario::decode`) every struct takes absent keys from its `Default` and refuses
+//! unknown ones; `acks` also reads `-1`, `cleanup.policy` also `delete,compact`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 mod consumer;
 pub use consumer::{AutoOffsetReset, CommitMode, ConsumerConfig};
@@ -9,7 +11,7 @@ pub use consumer::{AutoOffsetReset, CommitMode, ConsumerConfig};
 use crate::error::ConfigError;
 
 /// The producer's `acks` setting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Acks {
     /// `acks=0`: fire and forget; the broker sends no response.
     #[serde(rename = "0")]
@@ -18,7 +20,7 @@ pub enum Acks {
     #[serde(rename = "1")]
     One,
     /// `acks=all` (`-1`): the leader answers once the record is below the high watermark.
-    #[serde(rename = "all", alias = "-1")]
+    #[serde(rename = "all")]
     All,
 }
 
@@ -34,7 +36,7 @@ impl Acks {
 }
 
 /// How a producer places records without a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeylessPartitioner {
     /// Kafka ≥ 3.3's built-in sticky partitioner (KIP-794): stay on one partition until
@@ -46,7 +48,7 @@ pub enum KeylessPartitioner {
 }
 
 /// `cleanup.policy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum CleanupPolicy {
     /// Delete old segments by time and size.
     #[serde(rename = "delete")]
@@ -55,7 +57,7 @@ pub enum CleanupPolicy {
     #[serde(rename = "compact")]
     Compact,
     /// Both.
-    #[serde(rename = "compact,delete", alias = "delete,compact")]
+    #[serde(rename = "compact,delete")]
     CompactDelete,
 }
 
@@ -71,8 +73,7 @@ impl CleanupPolicy {
 }
 
 /// Latency of the simulated network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NetworkConfig {
     /// One-way latency of every link, in ms.
     pub latency_ms: u64,
@@ -90,8 +91,7 @@ impl Default for NetworkConfig {
 }
 
 /// Broker and controller settings (Kafka's broker configs).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BrokerConfig {
     /// How often a broker heartbeats to the controller.
     #[serde(rename = "broker.heartbeat.interval.ms")]
@@ -156,8 +156,7 @@ impl Default for BrokerConfig {
 }
 
 /// Producer client settings (Kafka's producer configs).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProducerConfig {
     /// `acks`.
     pub acks: Acks,
@@ -206,8 +205,7 @@ impl Default for ProducerConfig {
 }
 
 /// Per-topic configuration; unset values fall back to the broker defaults.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopicConfig {
     /// `min.insync.replicas` (broker default when unset).
     #[serde(
@@ -257,8 +255,7 @@ impl Default for TopicConfig {
 }
 
 /// Everything a `Sim` is built from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SimConfig {
     /// Number of brokers at start (ids 1..=brokers).
     pub brokers: u32,

@@ -616,13 +616,11 @@ impl Consumer {
         ctx: &Ctx<'_>,
         topics: impl Iterator<Item = &'a String>,
     ) -> BTreeMap<String, u32> {
-        topics
-            .filter_map(|t| {
-                let id = ctx.catalog.id(t)?;
-                let n = self.partition_counts.get(id.0 as usize).copied()?;
-                (n > 0).then(|| (t.clone(), n))
-            })
-            .collect()
+        crate::sort::map_of(topics.filter_map(|t| {
+            let id = ctx.catalog.id(t)?;
+            let n = self.partition_counts.get(id.0 as usize).copied()?;
+            (n > 0).then(|| (t.clone(), n))
+        }))
     }
 
     /// `ensureCoordinatorReady`: the leader of the group's `__consumer_offsets` partition.

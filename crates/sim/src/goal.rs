@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::KafkaError;
 use crate::event::{AllowedBy, ElectionKind, Event, EventKind};
@@ -13,17 +13,17 @@ use crate::group::GroupEvent;
 use crate::ids::{BrokerId, Offset, RecordId, TopicPartition};
 use crate::sim::Sim;
 
-/// One thing to check on a run. Partitions are named as Kafka prints them (`orders-0`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+/// One thing to check on a run. Partitions are named as Kafka prints them (`orders-0`). In JSON
+/// (`{"type": "leader_is", …}`, read by `scenario::decode`) an absent `min` is 0 and absent
+/// options are `None`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Check {
     /// Between `min` and `max` (inclusive) acknowledged records were lost.
     AckedRecordsLost {
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The partition's leader changed (after its first election).
@@ -59,10 +59,8 @@ pub enum Check {
         /// The group.
         group: String,
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The group skipped between `min` and `max` committed records (at-most-once losses).
@@ -70,10 +68,8 @@ pub enum Check {
         /// The group.
         group: String,
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The group completed at least `min` generations (rebalances).
@@ -100,7 +96,6 @@ pub enum Check {
         /// The partition.
         partition: String,
         /// Only count compaction (true) or only retention by time/size (false); either if unset.
-        #[serde(default)]
         compaction: Option<bool>,
     },
     /// The partition was left without a leader (offline) at some point after its creation: no
@@ -126,7 +121,6 @@ pub enum Check {
     /// The controller fenced a broker (this one, if set) after its heartbeats stopped.
     BrokerFenced {
         /// Only this broker, if set.
-        #[serde(default)]
         broker: Option<u32>,
     },
     /// Every record sent with `key` to the partition's topic went to this partition (and there
@@ -144,13 +138,10 @@ pub enum Check {
         /// The partition.
         partition: String,
         /// Only records with this key, if set.
-        #[serde(default)]
         key: Option<String>,
         /// At least this many.
-        #[serde(default)]
         min: u64,
         /// At most this many, if set.
-        #[serde(default)]
         max: Option<u64>,
     },
     /// The group is Stable and its running members own these numbers of partitions, largest
@@ -167,10 +158,8 @@ pub enum Check {
         /// The group.
         group: String,
         /// Only records with this key, if set.
-        #[serde(default)]
         key: Option<String>,
         /// At least this many records.
-        #[serde(default)]
         min: u64,
     },
     /// Every check holds.
@@ -372,7 +361,7 @@ impl Watch {
                     .filter(|m| m.alive)
                     .map(|m| m.assigned.len() as u32)
                     .collect();
-                owned.sort_unstable_by(|a, b| b.cmp(a));
+                crate::sort::sort_by(&mut owned, |a, b| b.cmp(a));
                 g.group == *group && g.state == "Stable" && owned == *sizes
             }),
             Check::ProcessedInSendOrder { group, key, min } => {
@@ -389,12 +378,13 @@ impl Watch {
             return min == 0;
         };
         let ledger = sim.ledger();
-        let at: BTreeMap<(TopicPartition, Offset), RecordId> = ledger
-            .records()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| Some(((r.tp, r.committed_offset?), RecordId(i as u64))))
-            .collect();
+        let at: BTreeMap<(TopicPartition, Offset), RecordId> = crate::sort::map_of(
+            ledger
+                .records()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some(((r.tp, r.committed_offset?), RecordId(i as u64)))),
+        );
         let mut seen = BTreeSet::new();
         let mut last = None;
         let mut count = 0u64;
@@ -474,7 +464,7 @@ fn processed_everything(sim: &Sim, group: &str) -> bool {
     let Some(view) = sim.group_views().into_iter().find(|g| g.group == group) else {
         return false;
     };
-    let topics: BTreeSet<_> = view.lag.iter().map(|r| r.tp.topic).collect();
+    let topics: BTreeSet<_> = crate::sort::set_of(view.lag.iter().map(|r| r.tp.topic));
     sim.ledger().records().iter().enumerate().all(|(i, r)| {
         !topics.contains(&r.tp.topic)
             || !r.committed

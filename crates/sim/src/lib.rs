@@ -58,6 +58,7 @@ mod retention;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+mod sort;
 pub mod sweep;
 pub mod time;
 pub mod timeline;

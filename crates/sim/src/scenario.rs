@@ -25,6 +25,7 @@
 //! regenerated on replay, not listed. Times, rates and sizes are bounded ([`MAX_RUN_MS`] …) so
 //! that a hand-edited file cannot make a run that never ends.
 
+pub mod decode;
 pub mod load_generator;
 
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,7 @@ use crate::goal::Check;
 use crate::sim::Sim;
 use crate::time::SimTime;
 use crate::timeline::{Timeline, feed};
+use decode::{DecodeError, FromJson};
 use load_generator::{LoadSetting, MAX_LOAD_KEYS, MAX_LOAD_RATE};
 
 /// The scenario format version this build reads and writes.
@@ -52,7 +54,7 @@ pub const MAX_ENTRIES: usize = 100_000;
 pub const MAX_RECORDS: u64 = 2_000_000;
 
 /// Which defaults a scenario's `config` overrides.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timing {
     /// Kafka's own defaults (fencing after 9 s, ISR shrink after 30 s …).
@@ -62,48 +64,44 @@ pub enum Timing {
     Demo,
 }
 
-/// A run: configuration, seed and timed commands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A run: configuration, seed and timed commands. Read by [`Scenario::from_json`] (its fields'
+/// defaults are in `decode`), written by [`Scenario::to_json`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scenario {
     /// Format version; must be `SCENARIO_VERSION`.
     pub version: u32,
     /// A short name for menus ("acks=1 loses a write").
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub title: String,
     /// What the scenario shows, in a sentence.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// The story, told as the run reaches each step's time.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
     /// What the learner is asked to do, checked live.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub goal: Option<Goal>,
     /// What the run shows by itself (its anomaly, or that the guarded twin has none); tests hold
     /// every preset to it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expect: Vec<Check>,
     /// The file name (without `.json`) of the guarded or anomalous twin, if there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub twin: Option<String>,
     /// The RNG seed.
-    #[serde(default)]
     pub seed: u64,
     /// The base configuration.
-    #[serde(default)]
     pub timing: Timing,
     /// The full configuration (base + the file's overrides).
-    #[serde(default)]
     pub config: SimConfig,
     /// When the run ends, in simulated ms (default: one minute after the last command).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<u64>,
     /// The commands, each at a simulated time.
-    #[serde(default)]
     pub commands: Vec<TimedCommand>,
     /// The load generator's settings, each from a simulated time on.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub load_generator: Vec<LoadSetting>,
 }
 
@@ -125,8 +123,7 @@ pub struct Story {
 }
 
 /// One step of a scenario's story.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
     /// When it is told.
     pub at: SimTime,
@@ -135,8 +132,7 @@ pub struct Step {
 }
 
 /// A task for the learner, with the check that says it is done.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Goal {
     /// The task, in words.
     pub text: String,
@@ -147,7 +143,8 @@ pub struct Goal {
 /// Why a scenario cannot be read or started.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScenarioError {
-    /// Not JSON, or not the scenario shape (serde's message names the field and position).
+    /// Not JSON (the message gives the line and column), or not the scenario shape (the message
+    /// says where, e.g. `commands[3].command.partitions: invalid type: …`).
     Parse(String),
     /// A version this build does not read.
     UnsupportedVersion(u64),
@@ -203,10 +200,17 @@ pub struct RefusedCommand {
 impl Scenario {
     /// Parses a scenario, applying `config` on top of the `timing` base.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let mut doc: Json =
+        let doc: Json =
             serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        Scenario::from_value(&doc)
+    }
+
+    /// Reads a parsed scenario document: checks the version, applies `config` on top of the
+    /// `timing` base, reads the fields, then checks the limits and the configuration.
+    pub fn from_value(doc: &Json) -> Result<Scenario, ScenarioError> {
+        let parse = |e: DecodeError| ScenarioError::Parse(e.to_string());
         let obj = doc
-            .as_object_mut()
+            .as_object()
             .ok_or_else(|| ScenarioError::Parse("the top level must be an object".into()))?;
         match obj.get("version").map(|v| v.as_u64()) {
             Some(Some(v)) if v == u64::from(SCENARIO_VERSION) => {}
@@ -218,9 +222,8 @@ impl Scenario {
             }
             None => return Err(ScenarioError::Parse("missing field `version`".into())),
         }
-        let timing: Timing = match obj.get("timing") {
-            Some(t) => serde_json::from_value(t.clone())
-                .map_err(|e| ScenarioError::Parse(format!("timing: {e}")))?,
+        let timing = match obj.get("timing") {
+            Some(t) => Timing::from_json(t).map_err(|e| parse(e.at("timing")))?,
             None => Timing::Kafka,
         };
         let base = match timing {
@@ -229,12 +232,11 @@ impl Scenario {
         };
         let mut config =
             serde_json::to_value(base).map_err(|e| ScenarioError::Parse(e.to_string()))?;
-        if let Some(overrides) = obj.remove("config") {
-            merge(&mut config, overrides);
+        if let Some(overrides) = obj.get("config") {
+            merge(&mut config, overrides.clone());
         }
-        obj.insert("config".into(), config);
-        let scenario: Scenario =
-            serde_json::from_value(doc).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        let config = SimConfig::from_json(&config).map_err(|e| parse(e.at("config")))?;
+        let scenario = decode::scenario(doc, config).map_err(parse)?;
         scenario.check_limits()?;
         scenario.config.validate().map_err(ScenarioError::Config)?;
         Ok(scenario)
@@ -285,7 +287,7 @@ impl Scenario {
     fn records_sent(&self) -> u64 {
         let end = self.end();
         let mut settings: Vec<&LoadSetting> = self.load_generator.iter().collect();
-        settings.sort_by_key(|l| l.at);
+        crate::sort::sort_by_key(&mut settings, |l| l.at);
         let generated: u64 = settings
             .iter()
             .enumerate()

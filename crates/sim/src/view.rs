@@ -192,10 +192,11 @@ pub(crate) fn group_views(
                 .filter(|b| b.alive);
             let hosted = host.and_then(|b| b.coordinator.group(group));
             let committed = host.and_then(|b| b.coordinator.committed(group));
-            let topics: BTreeSet<&str> = members
-                .iter()
-                .flat_map(|c| c.topics.iter().map(String::as_str))
-                .collect();
+            let topics: BTreeSet<&str> = crate::sort::set_of(
+                members
+                    .iter()
+                    .flat_map(|c| c.topics.iter().map(String::as_str)),
+            );
             let lag = topics
                 .into_iter()
                 .flat_map(|t| sim.partitions_of(t))

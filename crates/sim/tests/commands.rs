@@ -1137,6 +1137,25 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases() * 4,
+        failure_persistence: None,
+        rng_seed: rng_seed(),
+        ..ProptestConfig::default()
+    })]
+
+    /// Every command reads back from the JSON it writes (scenario files, share links and the JS
+    /// API all go through it): the hand-written reader and the derived writer agree.
+    #[test]
+    fn commands_read_back_from_their_json(c in command()) {
+        let json = serde_json::to_value(&c).expect("a command serializes");
+        let back: Command = serde_json::from_value(json.clone())
+            .map_err(|e| TestCaseError::fail(format!("{e}: {json}")))?;
+        prop_assert_eq!(back, c);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Targeted refusals
 // ---------------------------------------------------------------------------------------------

@@ -182,7 +182,7 @@ impl<T: PartialEq> JavaHashSet<T> {
     /// The values in the order the JDK's iterator returns them.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         let mut order: Vec<&Entry<T>> = self.entries.iter().collect();
-        order.sort_by_key(|e| (self.bucket(e.hash), e.sequence));
+        crate::sort::sort_by_key(&mut order, |e| (self.bucket(e.hash), e.sequence));
         order.into_iter().map(|e| &e.value)
     }
 

@@ -32,7 +32,9 @@ pub(crate) fn sorted_subscribers(group: &Group<'_>, topic: &str) -> Vec<usize> {
         .filter(|&m| group.members[m].topics.iter().any(|t| t == topic))
         .collect();
     // Collections.sort is stable: equal instance ids keep the subscriptions map's order.
-    members.sort_by(|&a, &b| compare_members(&group.members[a], &group.members[b]));
+    crate::sort::sort_by(&mut members, |&a, &b| {
+        compare_members(&group.members[a], &group.members[b])
+    });
     members
 }
 

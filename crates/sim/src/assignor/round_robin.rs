@@ -16,7 +16,9 @@ pub(crate) fn assign(group: &Group<'_>) -> GroupAssignment {
     let mut lists: Vec<Vec<Tp>> = vec![Vec::new(); group.members.len()];
     // Utils.sorted: a stable sort of the members in subscriptions-map order.
     let mut ring: Vec<usize> = (0..group.members.len()).collect();
-    ring.sort_by(|&a, &b| compare_members(&group.members[a], &group.members[b]));
+    crate::sort::sort_by(&mut ring, |&a, &b| {
+        compare_members(&group.members[a], &group.members[b])
+    });
     let mut cursor = 0;
     for topic in 0..group.topics.len() {
         let name = &group.topics[topic].name;

@@ -202,15 +202,15 @@ impl<'g, 'a> Constrained<'g, 'a> {
     fn build(mut self, owned: Vec<Vec<Tp>>) -> Result<StickyOutcome, AssignError> {
         self.assign_owned_partitions(owned);
         let unassigned: Vec<Tp> = {
-            let assigned: BTreeSet<Tp> = self.assigned.iter().copied().collect();
+            let assigned: BTreeSet<Tp> = crate::sort::set_of(self.assigned.iter().copied());
             (0..self.group.topics.len())
                 .flat_map(|t| self.group.partitions_of(t))
                 .filter(|tp| !assigned.contains(tp))
                 .collect()
         };
         let rank = &self.group.id_rank;
-        self.under_min.sort_by_key(|&m| rank[m]);
-        self.exactly_min.make_contiguous().sort_by_key(|&m| rank[m]);
+        crate::sort::sort_by_key(&mut self.under_min, |&m| rank[m]);
+        crate::sort::sort_by_key(self.exactly_min.make_contiguous(), |&m| rank[m]);
         self.assign_round_robin(&unassigned)?;
         self.verify_unfilled_members()?;
         Ok(StickyOutcome {
@@ -231,7 +231,7 @@ impl<'g, 'a> Constrained<'g, 'a> {
         for m in hash_map_order(&ids, None) {
             let mut partitions = std::mem::take(&mut owned[m]);
             // Sorted by partition number, then topic name (a stable sort).
-            partitions.sort_by_key(|tp| (tp.partition, tp.topic));
+            crate::sort::sort_by_key(&mut partitions, |tp| (tp.partition, tp.topic));
             partitions.retain(|tp| !self.multiple_owners.contains(tp));
             let keep = if partitions.len() < self.min_quota {
                 self.under_min.push(m);

@@ -1,12 +1,12 @@
 //! Consumer client settings (Kafka's consumer configs), plus the simulation's processing model.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::assignor::AssignmentStrategy;
 use crate::error::ConfigError;
 
 /// `auto.offset.reset`: where a consumer starts on a partition its group has no committed offset for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AutoOffsetReset {
     /// The log start offset.
@@ -18,7 +18,7 @@ pub enum AutoOffsetReset {
 }
 
 /// When a consumer commits, which decides what a crash costs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommitMode {
     /// `enable.auto.commit=true`: each poll commits the positions of the records the previous
@@ -37,8 +37,7 @@ pub enum CommitMode {
 
 /// A consumer's configuration. Keys are Kafka's consumer config names; `commit` and
 /// `processing.ms.per.record` model the application around the client.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ConsumerConfig {
     /// `auto.offset.reset`.
     #[serde(rename = "auto.offset.reset")]

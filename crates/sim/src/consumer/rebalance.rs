@@ -218,7 +218,7 @@ impl Consumer {
             .unwrap_or(self.config.partition_assignment_strategy[0]);
         let subscriptions: Vec<_> = r.members.iter().map(|m| m.to_subscription()).collect();
         let group_subscription: BTreeSet<&String> =
-            subscriptions.iter().flat_map(|s| s.topics.iter()).collect();
+            crate::sort::set_of(subscriptions.iter().flat_map(|s| s.topics.iter()));
         let topics = self.partition_counts_of(ctx, group_subscription.into_iter());
         self.assignment_snapshot = Some(topics.clone());
         let assignor = match &mut self.assignor {
@@ -252,16 +252,13 @@ impl Consumer {
             self.on_group_error(ctx, from, e);
             return;
         }
-        let new: BTreeSet<TopicPartition> = r
-            .assignment
-            .iter()
-            .filter_map(|n| {
+        let new: BTreeSet<TopicPartition> =
+            crate::sort::set_of(r.assignment.iter().filter_map(|n| {
                 ctx.catalog.id(&n.topic).map(|topic| TopicPartition {
                     topic,
                     partition: n.partition,
                 })
-            })
-            .collect();
+            }));
         self.state = MemberState::Stable;
         self.set_heartbeat_timer(ctx);
         if !matches!(self.app, App::Polling) {

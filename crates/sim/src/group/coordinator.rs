@@ -71,7 +71,7 @@ impl ClassicGroup {
                     // The assignment is installed once its GroupMetadata record is committed.
                     let assignment = self.full_assignment(sync.assignments);
                     let by_member: BTreeMap<&MemberId, &Vec<_>> =
-                        assignment.iter().map(|(m, p)| (m, p)).collect();
+                        crate::sort::map_of(assignment.iter().map(|(m, p)| (m, p)));
                     let value = self.metadata_value(|m| {
                         by_member
                             .get(&m.member_id)

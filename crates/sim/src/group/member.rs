@@ -189,7 +189,7 @@ impl ClassicGroupMember {
     }
 
     fn protocol_names(&self) -> BTreeSet<&str> {
-        self.protocols.iter().map(|p| p.name.as_str()).collect()
+        crate::sort::set_of(self.protocols.iter().map(|p| p.name.as_str()))
     }
 }
 
@@ -508,12 +508,12 @@ impl Members {
     /// most preferred; most votes wins, ties going to the first in the iteration order of
     /// Kafka's `votesByProtocol` `HashMap` (`Stream.max` keeps the earlier of equals).
     pub(super) fn select_protocol(&self) -> Option<String> {
-        let candidates: BTreeSet<&str> = self
-            .supported_protocols
-            .iter()
-            .filter(|&(_, &count)| count == self.members.len())
-            .map(|(name, _)| name.as_str())
-            .collect();
+        let candidates: BTreeSet<&str> = crate::sort::set_of(
+            self.supported_protocols
+                .iter()
+                .filter(|&(_, &count)| count == self.members.len())
+                .map(|(name, _)| name.as_str()),
+        );
         let mut names: Vec<&str> = Vec::new();
         let mut votes: Vec<usize> = Vec::new();
         for vote in self.members.iter().filter_map(|m| m.vote(&candidates)) {
@@ -602,7 +602,8 @@ impl Members {
 
     fn restore_order(&mut self) {
         let mask = self.capacity - 1;
-        self.members
-            .sort_by_key(|m| (spread(&m.member_id) & mask, m.sequence));
+        crate::sort::sort_by_key(&mut self.members, |m| {
+            (spread(&m.member_id) & mask, m.sequence)
+        });
     }
 }

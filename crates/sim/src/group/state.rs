@@ -410,7 +410,7 @@ impl ClassicGroup {
         assignments: Vec<(MemberId, Vec<TopicPartitionName>)>,
     ) -> Vec<(MemberId, Vec<TopicPartitionName>)> {
         let mut given: BTreeMap<MemberId, Vec<TopicPartitionName>> =
-            assignments.into_iter().collect();
+            crate::sort::map_of(assignments);
         self.members
             .ids()
             .into_iter()
@@ -467,7 +467,7 @@ impl ClassicGroup {
         assignments: Vec<(MemberId, Vec<TopicPartitionName>)>,
     ) {
         let mut given: BTreeMap<MemberId, Vec<TopicPartitionName>> =
-            assignments.into_iter().collect();
+            crate::sort::map_of(assignments);
         let mut installed = BTreeMap::new();
         for member_id in self.members.ids() {
             let partitions = given.remove(&member_id).unwrap_or_default();

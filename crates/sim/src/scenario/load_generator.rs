@@ -7,7 +7,7 @@
 //! regenerates exactly the same records. Timing is integer microseconds and the key choice is a
 //! seeded xorshift64*, so the same seed and settings send the same records natively and in wasm.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::command::Command;
 use crate::time::SimTime;
@@ -24,20 +24,17 @@ pub const MAX_LOAD_KEYS: u32 = 1_000_000;
 /// ```json
 /// { "at": 4200, "rate": 2000, "keys": 500, "topics": ["orders"] }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LoadSetting {
     /// When the setting takes effect; its first record is due one period later (at least 1 ms).
     pub at: SimTime,
     /// Records per simulated second (0: off).
     pub rate: u32,
     /// Keys `customer_1 … customer_{keys}`, drawn at random; 0 sends keyless records.
-    #[serde(default)]
     pub keys: u32,
     /// The topics, taking turns.
     pub topics: Vec<String>,
     /// The producer client that sends.
-    #[serde(default)]
     pub producer: u32,
 }
 

@@ -130,11 +130,12 @@ pub(super) fn build(
     for (m, &rank) in group.id_rank.iter().enumerate() {
         by_rank[rank] = m;
     }
-    let partition_consumer = owned
-        .iter()
-        .enumerate()
-        .flat_map(|(m, list)| list.iter().map(move |&tp| (tp, m)))
-        .collect();
+    let partition_consumer = crate::sort::map_of(
+        owned
+            .iter()
+            .enumerate()
+            .flat_map(|(m, list)| list.iter().map(move |&tp| (tp, m))),
+    );
     let mut builder = General {
         group,
         potential_topics,
@@ -148,13 +149,15 @@ pub(super) fn build(
     };
     // TopicComparator: fewer potential consumers first, then topic name.
     let mut topic_order: Vec<usize> = (0..group.topics.len()).collect();
-    topic_order.sort_by_key(|&t| (builder.potential_consumers[t].len(), t));
+    crate::sort::sort_by_key(&mut topic_order, |&t| {
+        (builder.potential_consumers[t].len(), t)
+    });
     let sorted_all: Vec<Tp> = topic_order
         .iter()
         .flat_map(|&t| group.partitions_of(t))
         .collect();
     let prev = prepopulate(group, source, max_generation)?;
-    let assigned: BTreeSet<Tp> = builder.assign_owned_partitions().into_iter().collect();
+    let assigned: BTreeSet<Tp> = crate::sort::set_of(builder.assign_owned_partitions());
     let unassigned: Vec<Tp> = sorted_all
         .iter()
         .copied()

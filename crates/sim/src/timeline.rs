@@ -514,13 +514,13 @@ pub(crate) fn feed(
     let mut order: Vec<usize> = (0..scenario.commands.len())
         .filter(|i| scenario.commands[*i].at <= until)
         .collect();
-    order.sort_by_key(|i| scenario.commands[*i].at); // stable: ties keep file order
+    crate::sort::sort_by_key(&mut order, |i| scenario.commands[*i].at); // stable: ties keep file order
     let mut settings: Vec<&LoadSetting> = scenario
         .load_generator
         .iter()
         .filter(|l| l.at <= until)
         .collect();
-    settings.sort_by_key(|l| l.at);
+    crate::sort::sort_by_key(&mut settings, |l| l.at);
     let mut settings = settings.into_iter().peekable();
     for i in order {
         let TimedCommand { at, command } = &scenario.commands[i];

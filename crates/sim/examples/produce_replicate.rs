@@ -3,8 +3,9 @@
 //! consumers reading everything, committing after processing.
 //!
 //! Memory per retained record is given twice: from the core's own capacities
-//! (`Sim::memory_stats`), and as measured by a counting global allocator (this example's only:
-//! the core never installs one) — the heap the run left held, over the records it retained.
+//! (`Sim::memory_stats`), and as measured by a counting global allocator (the examples' own,
+//! `support/counting_allocator.rs`; the core never installs one) — the heap the run left held,
+//! over the records it retained.
 //!
 //! `cargo run --profile bench -p kafka-sim --example produce_replicate -- [RECORDS] [GROUPS]`
 
@@ -12,46 +13,10 @@
 #![allow(clippy::disallowed_types)]
 
 use kafka_sim::workload::ProduceConsume;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-/// The system allocator, counting the bytes currently allocated.
-struct Counting;
-
-/// Bytes allocated and not yet freed.
-static HELD: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to `System` with the caller's layout; the counter only observes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        HELD.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        HELD.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` came from this allocator (hence `System`) with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `dealloc`; `new_size` is the caller's, valid for `System` too.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            HELD.fetch_add(new_size, Ordering::Relaxed);
-            HELD.fetch_sub(layout.size(), Ordering::Relaxed);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+#[path = "support/counting_allocator.rs"]
+mod counting_allocator;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -62,11 +27,11 @@ fn main() {
     let groups: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let mut w = ProduceConsume::new(groups, 3);
     let steps_before = w.sim.steps();
-    let held_before = HELD.load(Ordering::Relaxed);
+    let held_before = counting_allocator::held();
     let started = Instant::now();
     w.run(records);
     let secs = started.elapsed().as_secs_f64();
-    let held_after = HELD.load(Ordering::Relaxed);
+    let held_after = counting_allocator::held();
     let sim = &w.sim;
     let counts = sim.ledger().counts();
     assert_eq!(counts.acked, u64::from(records));

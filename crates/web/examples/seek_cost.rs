@@ -12,6 +12,9 @@
 use std::time::Instant;
 
 use kafka_playground::StartParams;
+
+#[path = "../../sim/examples/support/counting_allocator.rs"]
+mod counting_allocator;
 use kafka_playground::store::Run;
 use kafka_sim::SimTime;
 
@@ -42,7 +45,7 @@ fn main() {
         run.timeline.checkpoint_count(),
         run.timeline.checkpoint_every_ms(),
         mib(run.timeline.checkpoint_bytes()),
-        mib(heap::live_bytes() as u64),
+        mib(counting_allocator::held() as u64),
     );
     // Random moments (xorshift), then the worst cases: just before a checkpoint, and the end.
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
@@ -79,43 +82,4 @@ fn main() {
         pct(95.0),
         times[times.len() - 1]
     );
-}
-
-#[global_allocator]
-static ALLOCATOR: heap::Counting = heap::Counting;
-
-/// A global allocator that counts live heap bytes, to report what a session holds.
-mod heap {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-    /// The system allocator, counting.
-    pub struct Counting;
-
-    // SAFETY: every call goes to the system allocator unchanged; only a counter is added.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-            // SAFETY: forwarded as is.
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            // SAFETY: forwarded as is.
-            unsafe { System.dealloc(ptr, layout) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            LIVE.fetch_add(new_size, Ordering::Relaxed);
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            // SAFETY: forwarded as is.
-            unsafe { System.realloc(ptr, layout, new_size) }
-        }
-    }
-
-    /// Heap bytes allocated and not yet freed.
-    pub fn live_bytes() -> usize {
-        LIVE.load(Ordering::Relaxed)
-    }
 }

@@ -198,6 +198,26 @@ pub struct RefusedCommand {
 }
 
 impl Scenario {
+    /// An empty run of `config` with `seed`: no story, no commands, no load (Kafka timing base,
+    /// which keeps `config` as given). Set the fields to fill it.
+    pub fn new(config: SimConfig, seed: u64) -> Scenario {
+        Scenario {
+            version: SCENARIO_VERSION,
+            title: String::new(),
+            description: String::new(),
+            steps: Vec::new(),
+            goal: None,
+            expect: Vec::new(),
+            twin: None,
+            seed,
+            timing: Timing::Kafka,
+            config,
+            until_ms: None,
+            commands: Vec::new(),
+            load_generator: Vec::new(),
+        }
+    }
+
     /// Parses a scenario, applying `config` on top of the `timing` base.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
         let doc: Json =

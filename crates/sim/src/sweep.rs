@@ -34,7 +34,7 @@ use crate::error::CommandError;
 use crate::event::{AllowedBy, Event, EventKind};
 use crate::group::GroupEvent;
 use crate::rng::SimRng;
-use crate::scenario::{SCENARIO_VERSION, Scenario, Timing};
+use crate::scenario::{Scenario, Timing};
 use crate::sim::Sim;
 
 /// The topic every sweep run produces to and consumes from.
@@ -181,7 +181,6 @@ impl SeedRun {
     /// The run as a scenario: `kafka-sim run` on it reproduces this run event for event.
     pub fn scenario(&self) -> Scenario {
         Scenario {
-            version: SCENARIO_VERSION,
             title: format!("sweep seed {} ({})", self.seed, self.profile.name()),
             description: format!(
                 "Seed {} of `kafka-sim sweep --config {} --ops {}`: {}.",
@@ -190,16 +189,10 @@ impl SeedRun {
                 self.ops,
                 self.profile.describe()
             ),
-            steps: Vec::new(),
-            goal: None,
-            expect: Vec::new(),
-            twin: None,
-            seed: self.seed,
             timing: Timing::Demo,
-            config: self.sim.config().clone(),
             until_ms: Some(self.sim.now().0),
             commands: self.commands.clone(),
-            load_generator: Vec::new(),
+            ..Scenario::new(self.sim.config().clone(), self.seed)
         }
     }
 

@@ -26,7 +26,7 @@ use crate::event::{Event, EventKind};
 use crate::goal::Watch;
 use crate::ids::CommandId;
 use crate::scenario::load_generator::{LoadGenerator, LoadSetting};
-use crate::scenario::{SCENARIO_VERSION, Scenario, Story, Timing};
+use crate::scenario::{Scenario, Story};
 use crate::sim::Sim;
 use crate::time::SimTime;
 
@@ -359,19 +359,10 @@ impl Timeline {
     /// The run as a scenario (Kafka timing base; the full configuration is in `config`).
     pub fn to_scenario(&self, description: &str) -> Scenario {
         let mut scenario = Scenario {
-            version: SCENARIO_VERSION,
-            title: String::new(),
-            description: description.to_string(),
-            steps: Vec::new(),
-            goal: None,
-            expect: Vec::new(),
-            twin: None,
-            seed: self.seed,
-            timing: Timing::Kafka,
-            config: self.config.clone(),
             until_ms: Some(self.end().0),
             commands: self.log.clone(),
             load_generator: self.load_log.clone(),
+            ..Scenario::new(self.config.clone(), self.seed)
         };
         scenario.set_story(self.story.clone());
         if !description.is_empty() {

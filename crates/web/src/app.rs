@@ -365,7 +365,7 @@ pub fn App(props: &AppProps) -> Html {
             // The count of events is read with the rows it describes, so the log is not redrawn
             // every frame for a number alone.
             (
-                Rc::new(run.log.rows(run.sim(), &store.log_filter, limit)),
+                Rc::new(run.log.lines(run.sim(), &store.log_filter, limit)),
                 run.log.total(),
             )
         })
@@ -376,12 +376,11 @@ pub fn App(props: &AppProps) -> Html {
             let r = run.borrow();
             (
                 Rc::as_ptr(&store.run) as usize,
+                r.charts.head(),
                 r.charts.samples().back().map(|s| s.at),
             )
         };
-        use_memo(key, move |_| {
-            Rc::new(ChartData::new(run.borrow().charts.samples().iter()))
-        })
+        use_memo(key, move |_| Rc::new(ChartData::of(&run.borrow().charts)))
     };
 
     // Callbacks made once, so that panels whose data did not change skip their render.

@@ -483,7 +483,7 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
                 <div class="col-side">
                     if let (Some(story), true) = (&view.story, shows(Panel::Story)) {
-                        <StoryPanel view={story.clone()} onpreset={
+                        <StoryPanel view={story.clone()} compact={embed} onpreset={
                             let d = dispatch.clone();
                             Callback::from(move |name: String| load_preset(name, d.clone()))
                         } />

@@ -3,7 +3,8 @@
 //!
 //! The host is whoever last sent a valid message: `state` and `events` go to that window with
 //! its origin, replies to the window that asked. `ready` goes to the parent once loaded (it says
-//! nothing but the version, so it may go to any origin).
+//! nothing but the version, so it may go to any origin). With `origins=` only messages from the
+//! listed origins are read at all: any other gets no reply and never becomes the host.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -107,11 +108,13 @@ pub fn use_embed(store: &UseReducerHandle<Store>, dispatch: Callback<Action>, fr
             let window = web_sys::window();
             let listener = match (&window, framing.embed) {
                 (Some(w), true) => {
-                    let frame = framing.id.clone();
+                    let framing = framing.clone();
                     let own = w.clone();
                     Some(EventListener::new(w, "message", move |e| {
-                        if let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() {
-                            on_message(e, &own, &frame, &dispatch, &latest, &host);
+                        if let Some(e) = e.dyn_ref::<web_sys::MessageEvent>()
+                            && framing.obeys(&e.origin())
+                        {
+                            on_message(e, &own, &framing.id, &dispatch, &latest, &host);
                         }
                     }))
                 }

@@ -121,7 +121,7 @@ test('the docs page shows a live embed and documents every parameter', async () 
   await frame.locator('[data-testid="story"]').waitFor({ state: 'visible' });
   assert.equal(await frame.locator('[data-testid="product-name"]').count(), 0);
   const documented = await page.locator('table').first().locator('tbody tr td:first-child').allTextContents();
-  for (const p of ['embed', 'scenario', 'panels', 'controls', 'theme', 'autoplay', 'speed', 'seed', 'id', 'brokers', 'partitions', 'rate', 'keys', 'groups']) {
+  for (const p of ['embed', 'scenario', 'panels', 'controls', 'theme', 'autoplay', 'speed', 'seed', 'id', 'origins', 'brokers', 'partitions', 'rate', 'keys', 'groups']) {
     assert.ok(documented.some((d) => d.split(/[ (),]+/).includes(p)), `${p} is documented`);
   }
   await screenshot(page, 'embed-docs');

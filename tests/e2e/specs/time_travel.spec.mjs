@@ -91,7 +91,9 @@ test('the event log and the charts keep their history across seeks and mark a ju
   const to = Math.floor(end / 100) * 100;
   await seek(page, to);
   const note = playground.byTestId('log-note').first();
-  assert.match(await note.textContent(), new RegExp(`jumped from 6\\.000s to ${(to / 1000).toFixed(3).replace('.', '\\.')}s`));
+  // It jumps from 6 s, or from the first event after 6 s when the log no longer knew which
+  // event came next (it forgot busy kinds' events after 6 s): played up to, that event is shown.
+  assert.match(await note.textContent(), new RegExp(`jumped from 6\\.\\d{3}s to ${(to / 1000).toFixed(3).replace('.', '\\.')}s`));
   assert.ok(await playground.byTestId('chart-gap').count() >= 1);
   // Once the next event comes (one step), the note counts the events skipped: the core
   // numbers its events, so the count is the difference of two ids.

@@ -103,8 +103,9 @@ struct ViewCache {
 }
 
 /// Lanes refreshed per frame when the cluster is busy; the others keep last frame's view, so
-/// every lane is redrawn several times a second while a frame stays cheap.
-const LANES_PER_FRAME: usize = 3;
+/// every lane is redrawn several times a second while a frame stays cheap (the bench's 36 lanes:
+/// each about 3.3 times a second at 60 frames a second).
+const LANES_PER_FRAME: usize = 2;
 
 fn node_code(n: &NodeId) -> u64 {
     match n {
@@ -365,7 +366,7 @@ pub fn App(props: &AppProps) -> Html {
             // The count of events is read with the rows it describes, so the log is not redrawn
             // every frame for a number alone.
             (
-                Rc::new(run.log.rows(run.sim(), &store.log_filter, limit)),
+                Rc::new(run.log.lines(run.sim(), &store.log_filter, limit)),
                 run.log.total(),
             )
         })
@@ -376,12 +377,11 @@ pub fn App(props: &AppProps) -> Html {
             let r = run.borrow();
             (
                 Rc::as_ptr(&store.run) as usize,
+                r.charts.head(),
                 r.charts.samples().back().map(|s| s.at),
             )
         };
-        use_memo(key, move |_| {
-            Rc::new(ChartData::new(run.borrow().charts.samples().iter()))
-        })
+        use_memo(key, move |_| Rc::new(ChartData::of(&run.borrow().charts)))
     };
 
     // Callbacks made once, so that panels whose data did not change skip their render.
@@ -484,7 +484,7 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
                 <div class="col-side">
                     if let (Some(story), true) = (&view.story, shows(Panel::Story)) {
-                        <StoryPanel view={story.clone()} onpreset={
+                        <StoryPanel view={story.clone()} compact={embed} onpreset={
                             let d = dispatch.clone();
                             Callback::from(move |name: String| load_preset(name, d.clone()))
                         } />

@@ -1,19 +1,25 @@
 //! What the charts plot: one sample per simulated second of produce throughput (records sent and
 //! acknowledged, from the ledger's counts), under-replicated and offline partitions (from the
 //! partition views), and per consumer group its total lag (from `Sim::group_views`) and the
-//! records it processed (from the ledger's consumption counts). The last [`SAMPLES`] samples are
-//! kept.
+//! records it processed (from the ledger's consumption counts).
+//!
+//! Samples are keyed by simulated time and kept for [`HISTORY`] seconds, so that time travel can
+//! show the history up to the moment it goes to: a seek back drops the samples after the target
+//! and goes on from the last one kept; a jump forward that was not played through starts a new
+//! run of samples at the target, leaving a gap the charts mark as not sampled. A throughput is
+//! only ever the difference of two of the core's counts exactly [`SAMPLE_MS`] apart.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use kafka_sim::ledger::LedgerCounts;
 use kafka_sim::{Sim, SimTime};
 
 /// Simulated milliseconds between samples.
 pub const SAMPLE_MS: u64 = 1_000;
-/// Samples kept (two simulated minutes).
+/// Samples the charts draw (two simulated minutes).
 pub const SAMPLES: usize = 120;
+/// Samples kept for seeking back (one simulated hour).
+pub const HISTORY: usize = 3_600;
 
 /// One group's numbers in a sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,23 +49,22 @@ pub struct Sample {
     pub groups: Vec<GroupSample>,
 }
 
-/// The sampled series of a run.
-#[derive(Clone, Debug)]
-pub struct ChartSeries {
-    samples: VecDeque<Sample>,
-    last_counts: LedgerCounts,
-    /// Each group's processed count at the previous sample.
-    last_processed: Vec<(Rc<str>, u64)>,
-    next_at: SimTime,
+/// The core's running counts at one moment, which throughputs are differences of.
+#[derive(Clone, Debug, Default)]
+struct Totals {
+    sent: u64,
+    acked: u64,
+    /// Each group's processed count.
+    processed: Vec<(Rc<str>, u64)>,
 }
 
-impl ChartSeries {
-    /// Series that take their first sample one period after `now`.
-    pub fn new(sim: &Sim) -> ChartSeries {
-        ChartSeries {
-            samples: VecDeque::with_capacity(SAMPLES),
-            last_counts: sim.ledger().counts(),
-            last_processed: sim
+impl Totals {
+    fn of(sim: &Sim) -> Totals {
+        let counts = sim.ledger().counts();
+        Totals {
+            sent: counts.sent,
+            acked: counts.acked,
+            processed: sim
                 .group_views()
                 .iter()
                 .map(|g| {
@@ -67,23 +72,73 @@ impl ChartSeries {
                     (Rc::from(g.group.as_str()), processed)
                 })
                 .collect(),
-            next_at: sim.now().plus_ms(SAMPLE_MS),
+        }
+    }
+
+    fn processed(&self, group: &str) -> Option<u64> {
+        self.processed
+            .iter()
+            .find(|(g, _)| **g == *group)
+            .map(|(_, n)| *n)
+    }
+}
+
+/// The sampled series of a run.
+#[derive(Clone, Debug)]
+pub struct ChartSeries {
+    /// Oldest first, at most [`HISTORY`], all at or before `base_at`.
+    samples: VecDeque<Sample>,
+    /// The totals at each sample (parallel to `samples`).
+    totals: VecDeque<Totals>,
+    /// The totals at `base_at`, which the next sample counts from.
+    base: Totals,
+    /// The last sample's time, or the moment a new run of samples started.
+    base_at: SimTime,
+}
+
+impl ChartSeries {
+    /// Series that take their first sample one period after `now`.
+    pub fn new(sim: &Sim) -> ChartSeries {
+        ChartSeries {
+            samples: VecDeque::new(),
+            totals: VecDeque::new(),
+            base: Totals::of(sim),
+            base_at: sim.now(),
         }
     }
 
     /// When the next sample is due.
     pub fn next_at(&self) -> SimTime {
-        self.next_at
+        self.base_at.plus_ms(SAMPLE_MS)
     }
 
-    /// The samples, oldest first.
+    /// The latest moment the series speaks of: its last sample, or where a new run of samples
+    /// started after a jump (the charts' right edge).
+    pub fn head(&self) -> SimTime {
+        self.base_at
+    }
+
+    /// The samples kept, oldest first.
     pub fn samples(&self) -> &VecDeque<Sample> {
         &self.samples
     }
 
-    /// Takes the sample due now (call with the clock at [`ChartSeries::next_at`]).
+    /// The samples the charts draw: those of the last [`SAMPLES`] seconds up to [`Self::head`].
+    pub fn window(&self) -> impl Iterator<Item = &Sample> + Clone {
+        let span = SAMPLE_MS * (SAMPLES as u64 - 1);
+        let from = self.base_at.0.saturating_sub(span);
+        let skip = self.samples.partition_point(|s| s.at.0 < from);
+        self.samples.range(skip..)
+    }
+
+    /// Takes the sample due now (call with the clock at [`ChartSeries::next_at`]; at any other
+    /// moment the second would not be one second, so a new run of samples starts there instead).
     pub fn sample(&mut self, sim: &Sim) {
-        let counts = sim.ledger().counts();
+        if sim.now() != self.next_at() {
+            self.restart(sim);
+            return;
+        }
+        let totals = Totals::of(sim);
         let (mut under_replicated, mut offline) = (0, 0);
         for topic in sim.catalog().user_topics() {
             for tp in sim.partitions_of(&topic.name) {
@@ -93,44 +148,74 @@ impl ChartSeries {
                 }
             }
         }
-        let mut groups = Vec::new();
-        for g in sim.group_views() {
-            let processed = sim.ledger().consumption_counts(&g.group).processed;
-            let (name, consumed) = match self
-                .last_processed
-                .iter_mut()
-                .find(|(n, _)| **n == *g.group)
-            {
-                Some((name, last)) => (
-                    name.clone(),
-                    processed.saturating_sub(std::mem::replace(last, processed)),
-                ),
-                None => {
-                    let name: Rc<str> = g.group.as_str().into();
-                    self.last_processed.push((name.clone(), processed));
-                    (name, processed)
+        let groups = sim
+            .group_views()
+            .iter()
+            .map(|g| {
+                let (name, processed) = totals
+                    .processed
+                    .iter()
+                    .find(|(n, _)| **n == *g.group)
+                    .cloned()
+                    .unwrap_or_else(|| (g.group.as_str().into(), 0));
+                // A group new since the last sample processed everything it has in this second.
+                let before = self.base.processed(&name).unwrap_or(0);
+                GroupSample {
+                    group: name,
+                    lag: g.lag.iter().filter_map(|r| r.lag).sum(),
+                    consumed: processed.saturating_sub(before),
                 }
-            };
-            let lag = g.lag.iter().filter_map(|r| r.lag).sum();
-            groups.push(GroupSample {
-                group: name,
-                lag,
-                consumed,
-            });
-        }
-        if self.samples.len() == SAMPLES {
+            })
+            .collect();
+        if self.samples.len() == HISTORY {
             self.samples.pop_front();
+            self.totals.pop_front();
         }
         self.samples.push_back(Sample {
             at: sim.now(),
-            sent: counts.sent - self.last_counts.sent,
-            acked: counts.acked - self.last_counts.acked,
+            sent: totals.sent - self.base.sent,
+            acked: totals.acked - self.base.acked,
             under_replicated,
             offline,
             groups,
         });
-        self.last_counts = counts;
-        self.next_at = self.next_at.plus_ms(SAMPLE_MS);
+        self.totals.push_back(totals.clone());
+        self.base = totals;
+        self.base_at = sim.now();
+    }
+
+    /// Starts a new run of samples at `sim`'s moment (after a jump that was not sampled).
+    pub fn restart(&mut self, sim: &Sim) {
+        self.base = Totals::of(sim);
+        self.base_at = sim.now();
+    }
+
+    /// After the run went forward to `sim`'s moment without sampling on the way: a new run of
+    /// samples, unless the next sample is still due.
+    pub fn jumped_forward(&mut self, sim: &Sim) {
+        if sim.now() >= self.next_at() {
+            self.restart(sim);
+        }
+    }
+
+    /// After the run went back to `sim`'s moment: forgets the samples after it and counts on
+    /// from the last one kept when that is less than a period before (the core's counts there
+    /// are the same, the run being deterministic), else starts a new run of samples there.
+    pub fn went_back(&mut self, sim: &Sim) {
+        let to = sim.now();
+        if self.base_at <= to {
+            return;
+        }
+        let keep = self.samples.partition_point(|s| s.at <= to);
+        self.samples.truncate(keep);
+        self.totals.truncate(keep);
+        match (self.samples.back(), self.totals.back()) {
+            (Some(last), Some(totals)) if last.at.plus_ms(SAMPLE_MS) > to => {
+                self.base = totals.clone();
+                self.base_at = last.at;
+            }
+            _ => self.restart(sim),
+        }
     }
 }
 

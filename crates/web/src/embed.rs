@@ -3,7 +3,8 @@
 //!
 //! The host is whoever last sent a valid message: `state` and `events` go to that window with
 //! its origin, replies to the window that asked. `ready` goes to the parent once loaded (it says
-//! nothing but the version, so it may go to any origin).
+//! nothing but the version, so it may go to any origin). With `origins=` only messages from the
+//! listed origins are read at all: any other gets no reply and never becomes the host.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -87,7 +88,7 @@ pub fn use_embed(store: &UseReducerHandle<Store>, dispatch: Callback<Action>, fr
     let latest = use_mut_ref(|| (**store).clone());
     *latest.borrow_mut() = (**store).clone();
     let host: Rc<RefCell<Option<Peer>>> = use_mut_ref(|| None);
-    let last_event = use_mut_ref(|| 0u64);
+    let last_event = use_mut_ref(Posted::default);
     let frame = framing.id.clone();
     {
         let (framing, dispatch, latest, host) = (
@@ -107,11 +108,13 @@ pub fn use_embed(store: &UseReducerHandle<Store>, dispatch: Callback<Action>, fr
             let window = web_sys::window();
             let listener = match (&window, framing.embed) {
                 (Some(w), true) => {
-                    let frame = framing.id.clone();
+                    let framing = framing.clone();
                     let own = w.clone();
                     Some(EventListener::new(w, "message", move |e| {
-                        if let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() {
-                            on_message(e, &own, &frame, &dispatch, &latest, &host);
+                        if let Some(e) = e.dyn_ref::<web_sys::MessageEvent>()
+                            && framing.obeys(&e.origin())
+                        {
+                            on_message(e, &own, &framing.id, &dispatch, &latest, &host);
                         }
                     }))
                 }
@@ -162,19 +165,33 @@ fn post_state(peer: &Peer, store: &Store, frame: &Option<String>) {
     ));
 }
 
-/// Posts the narrated events newer than `last_event` (at most the log's latest 50).
-fn post_events(peer: &Peer, store: &Store, frame: &Option<String>, last_event: &mut u64) {
+/// How far the host has been sent the log.
+#[derive(Default)]
+struct Posted {
+    /// The first event id not posted yet.
+    next: u64,
+    /// The log's cut count when last posted.
+    cuts: u64,
+}
+
+/// Posts the narrated events not posted yet (at most the log's latest 50).
+fn post_events(peer: &Peer, store: &Store, frame: &Option<String>, posted: &mut Posted) {
     let run = store.run.borrow();
     let sim = run.sim();
     let rows = run.log.rows(sim, &LogFilter::initial(), 50);
-    // A jump back in time starts the log afresh: event ids restart below the last sent.
-    if rows.first().is_some_and(|r| r.id < *last_event) {
-        *last_event = 0;
+    let (cuts, kept) = run.log.cuts();
+    if cuts != posted.cuts {
+        // A seek back keeps the log up to the target: what comes after it is new (replayed).
+        posted.cuts = cuts;
+        posted.next = posted.next.min(kept.map_or(0, |id| id + 1));
+    } else if rows.first().is_some_and(|r| r.id + 1 < posted.next) {
+        // Another run (loaded, reset): its ids start again.
+        posted.next = 0;
     }
     let events: Vec<host_api::EventOut> = rows
         .iter()
         .rev()
-        .filter(|r| r.id > *last_event)
+        .filter(|r| r.id >= posted.next)
         .map(|r| host_api::EventOut {
             id: r.id,
             at_ms: r.at.0,
@@ -182,7 +199,7 @@ fn post_events(peer: &Peer, store: &Store, frame: &Option<String>, last_event: &
         })
         .collect();
     if let Some(last) = events.last() {
-        *last_event = last.id;
+        posted.next = last.id + 1;
         peer.post(&Outgoing::Events {
             ns: VERSION,
             frame: frame.clone(),

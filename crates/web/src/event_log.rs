@@ -9,16 +9,16 @@ use kafka_sim::TopicPartition;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::log_lines::{LogFilter, LogKind, LogRow};
+use crate::log_lines::{LogFilter, LogKind, LogLine, LogRow};
 use crate::store::{Action, Selection};
 
 /// Props of [`EventLog`].
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    /// Rows to show, newest first.
-    pub rows: Rc<Vec<LogRow>>,
-    /// Events in the whole run.
-    pub total: u64,
+    /// Rows to show, newest first, with notes where time travel skipped events.
+    pub rows: Rc<Vec<LogLine>>,
+    /// Events the core emitted so far (`None` right after time travel, until the next event).
+    pub total: Option<u64>,
     /// The filter.
     pub filter: LogFilter,
     /// What the inspector shows (rows about it are highlighted).
@@ -42,6 +42,11 @@ fn mentions_selection(row: &LogRow, selection: &Option<Selection>) -> bool {
 #[component]
 pub fn EventLog(props: &EventLogProps) -> Html {
     let filter = props.filter.clone();
+    let events = props
+        .rows
+        .iter()
+        .filter(|l| matches!(l, LogLine::Event(_)))
+        .count();
     let ontext = {
         let (filter, d) = (filter.clone(), props.dispatch.clone());
         Callback::from(move |e: InputEvent| {
@@ -76,9 +81,21 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                 <input type="search" value={filter.text.clone()} oninput={ontext} placeholder="filter text…"
                        aria-label="Show only events containing this text" data-testid="log-search" />
             </div>
-            <p class="panel-hint">{ format!("{} events so far; the newest {} matching are shown.", props.total, props.rows.len()) }</p>
+            <p class="panel-hint">{ match props.total {
+                Some(total) => format!("{total} events so far; the newest {} matching are shown.", events),
+                None => format!("The newest {events} matching events are shown."),
+            } }</p>
             <ol class="log" aria-live="off">
-                { for props.rows.iter().map(|row| {
+                { for props.rows.iter().map(|line| {
+                    let row = match line {
+                        LogLine::Event(row) => row,
+                        LogLine::Note(note) => return html! {
+                            <li key={format!("note-{}-{}", note.at.0, note.text)} class="log-row log-note" data-testid="log-note">
+                                <time class="log-time">{ note.at.to_string() }</time>
+                                <span class="log-text">{ note.text.to_string() }</span>
+                            </li>
+                        },
+                    };
                     let hot = mentions_selection(row, &props.selection);
                     html! {
                         <li key={row.id} class={classes!("log-row", format!("kind-{}", row.kind.bit()), hot.then_some("mentioned"))}

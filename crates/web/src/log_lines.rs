@@ -2,6 +2,11 @@
 //! consumers processing records, never pushes a rare one, a broker fenced, out of the log), each
 //! narrated by `kafka_sim::narrate::sentence` only when it is first shown (a busy cluster emits
 //! thousands of events a second; most scroll away unread).
+//!
+//! Entries are keyed by simulated time, so time travel keeps the log's history: a seek back
+//! forgets the entries after the target; a jump forward that was not played through leaves a
+//! [`Jump`] in the log, shown as a line saying which moments were skipped and how many events
+//! they held (the core numbers its events in order, so the count is the difference of two ids).
 
 use std::cell::OnceCell;
 use std::collections::VecDeque;
@@ -157,6 +162,14 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
+    fn new(event: Event) -> LogEntry {
+        LogEntry {
+            kind: LogKind::of(&event.kind),
+            event,
+            text: OnceCell::new(),
+        }
+    }
+
     /// The event's sentence, narrated on first use.
     pub fn text(&self, sim: &Sim) -> Rc<str> {
         self.text
@@ -259,29 +272,155 @@ pub fn group_mentions(kind: &EventKind) -> (Option<&str>, Option<u32>) {
     }
 }
 
+/// A stretch of the run the log skipped: time travel jumped over it without replaying its events
+/// into the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Jump {
+    /// The moment the run jumped from.
+    pub from: SimTime,
+    /// The moment it jumped to.
+    pub to: SimTime,
+    /// The id of the first event after `from` (`None`: not known, the log having been cut there).
+    first_skipped: Option<u64>,
+    /// The id of the first event after the jump, once it came.
+    first_after: Option<u64>,
+    /// Whether this is the start of a loaded run (the log never saw its beginning).
+    opened: bool,
+}
+
 /// The last events of a run, [`LOG_CAPACITY`] per kind.
 #[derive(Debug, Default)]
 pub struct EventLog {
     kinds: [VecDeque<Rc<LogEntry>>; KINDS],
-    total: u64,
+    /// Per kind, the time of the newest entry forgotten to keep the kind at [`LOG_CAPACITY`].
+    forgotten: [Option<SimTime>; KINDS],
+    /// The id the next event will have, when known (the core numbers events from 0).
+    next_id: Option<u64>,
+    /// Stretches jumped over, oldest first.
+    jumps: Vec<Jump>,
+    /// How many times the run went back, and the newest id kept the last time.
+    cuts: (u64, Option<u64>),
 }
 
 impl EventLog {
-    /// Remembers `event`, forgetting the oldest of its kind beyond [`LOG_CAPACITY`]; returns its
-    /// entry.
+    /// A log of a run that starts at `at` without the events before it (a loaded run that
+    /// stands somewhere in its recording): they show as a jump from the start.
+    pub fn jumped_in(at: SimTime) -> EventLog {
+        EventLog {
+            next_id: Some(0),
+            jumps: vec![Jump {
+                from: SimTime::ZERO,
+                to: at,
+                first_skipped: Some(0),
+                first_after: None,
+                opened: true,
+            }],
+            ..EventLog::default()
+        }
+    }
+
+    /// Remembers `event`, the newest so far, forgetting the oldest of its kind beyond
+    /// [`LOG_CAPACITY`]; returns its entry.
     pub fn push(&mut self, event: Event) -> &Rc<LogEntry> {
+        let id = event.id.0;
+        if let Some(jump) = self.jumps.last_mut()
+            && jump.first_after.is_none()
+        {
+            jump.first_after = Some(id);
+        }
+        self.next_id = Some(id + 1);
         let kind = LogKind::of(&event.kind);
         let entries = &mut self.kinds[kind as usize];
-        if entries.len() == LOG_CAPACITY {
-            entries.pop_front();
+        if entries.len() == LOG_CAPACITY
+            && let Some(old) = entries.pop_front()
+        {
+            self.forgotten[kind as usize] = Some(old.event.at);
         }
-        entries.push_back(Rc::new(LogEntry {
-            event,
-            kind,
-            text: OnceCell::new(),
-        }));
-        self.total += 1;
+        entries.push_back(Rc::new(LogEntry::new(event)));
         entries.back().expect("just pushed")
+    }
+
+    /// Puts back an event the log skipped (an alarm of a stretch jumped over), in id order;
+    /// returns its entry, the one already kept if it is there.
+    pub fn insert(&mut self, event: Event) -> Rc<LogEntry> {
+        let entries = &mut self.kinds[LogKind::of(&event.kind) as usize];
+        match entries.binary_search_by_key(&event.id, |e| e.event.id) {
+            Ok(i) => entries[i].clone(),
+            Err(i) => {
+                let entry = Rc::new(LogEntry::new(event));
+                if entries.len() < LOG_CAPACITY {
+                    entries.insert(i, entry.clone());
+                }
+                entry
+            }
+        }
+    }
+
+    /// The run went back to `at`: forgets the entries and jumps after it.
+    pub fn went_back(&mut self, at: SimTime) {
+        // The id of the first event after `at` is the smallest forgotten here, when every
+        // event after `at` was in the log.
+        let mut first_after_at: Option<u64> = None;
+        let mut changed = false;
+        for entries in &mut self.kinds {
+            while let Some(e) = entries.back().filter(|e| e.event.at > at) {
+                first_after_at = Some(first_after_at.map_or(e.event.id.0, |f| f.min(e.event.id.0)));
+                entries.pop_back();
+                changed = true;
+            }
+        }
+        let mut known = self.forgotten.iter().flatten().all(|t| *t <= at);
+        for jump in self.jumps.iter().filter(|j| j.from >= at) {
+            changed = true;
+            match jump.first_skipped {
+                Some(id) => first_after_at = Some(first_after_at.map_or(id, |f| f.min(id))),
+                None => known = false,
+            }
+        }
+        self.jumps.retain(|j| j.from < at);
+        if let Some(jump) = self.jumps.last_mut()
+            && jump.to > at
+        {
+            // Back into a stretch jumped over: what is around `at` was never logged.
+            jump.to = at;
+            jump.first_after = None;
+            changed = true;
+            known = false;
+        }
+        if changed {
+            self.next_id = first_after_at.filter(|_| known);
+        }
+        let newest = self
+            .kinds
+            .iter()
+            .filter_map(|e| e.back())
+            .map(|e| e.event.id.0)
+            .max();
+        self.cuts = (self.cuts.0 + 1, newest);
+    }
+
+    /// How many times the run went back, and the newest event id kept the last time (events
+    /// after it are new, replayed or not): for readers that follow the log by id.
+    pub fn cuts(&self) -> (u64, Option<u64>) {
+        self.cuts
+    }
+
+    /// The run jumped from `from` to `to` without replaying the events between into the log.
+    pub fn jumped(&mut self, from: SimTime, to: SimTime) {
+        if let Some(jump) = self.jumps.last_mut()
+            && jump.first_after.is_none()
+        {
+            // No event since the last jump: one longer jump.
+            jump.to = to;
+            return;
+        }
+        self.jumps.push(Jump {
+            from,
+            to,
+            first_skipped: self.next_id,
+            first_after: None,
+            opened: false,
+        });
     }
 
     /// Events remembered now (at most [`LOG_CAPACITY`] per kind).
@@ -294,9 +433,102 @@ impl EventLog {
         self.len() == 0
     }
 
-    /// Events seen in the whole run.
-    pub fn total(&self) -> u64 {
-        self.total
+    /// Events the core emitted up to the newest one logged (`None` right after time travel,
+    /// until the next event tells).
+    pub fn total(&self) -> Option<u64> {
+        self.next_id
+    }
+
+    /// The stretches jumped over, oldest first.
+    pub fn jumps(&self) -> &[Jump] {
+        &self.jumps
+    }
+
+    /// How many events `jump` skipped and the log does not show (the alarms put back are
+    /// shown), when known.
+    pub fn skipped(&self, jump: &Jump) -> Option<u64> {
+        let (first, after) = (jump.first_skipped?, jump.first_after?);
+        let shown = self
+            .kinds
+            .iter()
+            .flatten()
+            .filter(|e| (first..after).contains(&e.event.id.0))
+            .count() as u64;
+        Some(after.saturating_sub(first).saturating_sub(shown))
+    }
+
+    /// The lines of the log panel: [`EventLog::rows`] with a note where a jump skipped events
+    /// and where older events are only partly kept.
+    pub fn lines(&self, sim: &Sim, filter: &LogFilter, limit: usize) -> Vec<LogLine> {
+        let rows = self.rows(sim, filter, limit);
+        let complete = rows.len() < limit;
+        // Before this moment some shown kind forgot events: the log is partial there.
+        let partial_from = LogKind::ALL
+            .into_iter()
+            .filter(|k| filter.shows(*k))
+            .filter_map(|k| self.forgotten[k as usize])
+            .max();
+        let mut notes: Vec<(SimTime, LogNote)> = self
+            .jumps
+            .iter()
+            .rev()
+            .filter_map(|j| {
+                let skipped = self.skipped(j);
+                if skipped == Some(0) {
+                    return None;
+                }
+                let text = match (skipped, j.opened) {
+                    (Some(n), true) => format!(
+                        "opened at {}: the {n} events up to then are not shown",
+                        j.to
+                    ),
+                    (None, true) => {
+                        format!("opened at {}: the events up to then are not shown", j.to)
+                    }
+                    (Some(n), false) => format!(
+                        "jumped from {} to {}: the {n} events between are not shown",
+                        j.from, j.to
+                    ),
+                    (None, false) => format!(
+                        "jumped from {} to {}: the events between are not shown",
+                        j.from, j.to
+                    ),
+                };
+                Some((
+                    j.from,
+                    LogNote {
+                        at: j.to,
+                        text: text.into(),
+                    },
+                ))
+            })
+            .collect();
+        if let Some(at) = partial_from {
+            notes.push((
+                at,
+                LogNote {
+                    at,
+                    text: format!(
+                        "older events are only partly kept: the log keeps the newest {LOG_CAPACITY} of each kind"
+                    )
+                    .into(),
+                },
+            ));
+            notes.sort_by_key(|n| std::cmp::Reverse(n.0));
+        }
+        let mut lines = Vec::with_capacity(rows.len() + notes.len());
+        let mut notes = notes.into_iter().peekable();
+        for row in rows {
+            // A note goes above the first row at or before its moment.
+            while let Some((_, note)) = notes.next_if(|(at, _)| row.at <= *at) {
+                lines.push(LogLine::Note(note));
+            }
+            lines.push(LogLine::Event(row));
+        }
+        if complete {
+            lines.extend(notes.map(|(_, note)| LogLine::Note(note)));
+        }
+        lines
     }
 
     /// The newest entries passing `filter`, newest first, at most `limit` of them.
@@ -341,6 +573,24 @@ impl EventLog {
 
 fn cause_short(cause: &Cause) -> Rc<str> {
     kafka_sim::narrate::cause_phrase(cause).into()
+}
+
+/// A line of the log panel that is not an event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogNote {
+    /// The moment it speaks of (the row's key).
+    pub at: SimTime,
+    /// What it says.
+    pub text: Rc<str>,
+}
+
+/// A line of the log panel.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LogLine {
+    /// An event.
+    Event(LogRow),
+    /// A note: events skipped by a jump, or no longer kept.
+    Note(LogNote),
 }
 
 /// One row of the event log.
@@ -422,6 +672,103 @@ mod tests {
         let rows = log.rows(&sim, &LogFilter::default(), usize::MAX);
         assert!(rows.iter().any(|r| r.kind == LogKind::Cluster));
         assert!(rows.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    }
+
+    fn event(id: u64, at: u64, kind: EventKind) -> Event {
+        Event {
+            id: kafka_sim::ids::EventId(id),
+            at: SimTime(at),
+            cause: Cause::Timer {
+                node: NodeId::Broker(BrokerId(1)),
+            },
+            kind,
+        }
+    }
+
+    fn started(id: u64, at: u64) -> Event {
+        event(
+            id,
+            at,
+            EventKind::BrokerStarted {
+                broker: BrokerId(1),
+            },
+        )
+    }
+
+    fn notes(log: &EventLog, sim: &Sim) -> Vec<(String, Option<u64>)> {
+        log.lines(sim, &LogFilter::default(), 100)
+            .into_iter()
+            .map(|l| match l {
+                LogLine::Note(n) => (n.text.to_string(), None),
+                LogLine::Event(r) => (String::new(), Some(r.id)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_jump_is_a_line_between_the_events_before_and_after_it() {
+        let sim = Sim::new(SimConfig::demo_timing(), 3).expect("config is valid");
+        let mut log = EventLog::default();
+        log.push(started(0, 1_000));
+        log.push(started(1, 2_000));
+        log.jumped(SimTime(2_000), SimTime(9_000));
+        assert_eq!(log.total(), Some(2));
+        log.push(started(7, 9_500));
+        let lines = notes(&log, &sim);
+        let text = "jumped from 2.000s to 9.000s: the 5 events between are not shown";
+        assert_eq!(
+            lines,
+            [
+                (String::new(), Some(7)),
+                (text.to_string(), None),
+                (String::new(), Some(1)),
+                (String::new(), Some(0)),
+            ]
+        );
+        // Back into the stretch jumped over: what comes next around there was never logged.
+        log.went_back(SimTime(5_000));
+        assert_eq!(log.total(), None);
+        assert_eq!(log.cuts(), (1, Some(1)));
+        let jump = log.jumps()[0].clone();
+        assert_eq!((jump.from, jump.to), (SimTime(2_000), SimTime(5_000)));
+        log.push(started(4, 5_100));
+        assert_eq!(log.skipped(&log.jumps()[0]), Some(2));
+        // Back before the jump: it is gone, and the next id is known (nothing was forgotten).
+        log.went_back(SimTime(1_500));
+        assert!(log.jumps().is_empty());
+        assert_eq!(log.total(), Some(1));
+    }
+
+    #[test]
+    fn a_seek_back_past_forgotten_events_says_the_log_is_partial_there() {
+        let sim = Sim::new(SimConfig::demo_timing(), 3).expect("config is valid");
+        let mut log = EventLog::default();
+        log.push(started(0, 500));
+        for i in 0..=LOG_CAPACITY as u64 {
+            let tp = TopicPartition {
+                topic: kafka_sim::TopicId(0),
+                partition: 0,
+            };
+            log.push(event(
+                1 + i,
+                1_000 + i,
+                EventKind::RecordsAppended {
+                    tp,
+                    broker: BrokerId(1),
+                    base_offset: kafka_sim::Offset(i),
+                    count: 1,
+                    as_leader: true,
+                },
+            ));
+        }
+        // The first append (at 1.000s) was forgotten; going back before it keeps the
+        // broker's event, under a note that the log is partial from there back.
+        log.went_back(SimTime(999));
+        assert_eq!(log.total(), None, "forgotten events lie after the target");
+        let lines = notes(&log, &sim);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].0.starts_with("older events are only partly kept"));
+        assert_eq!(lines[1], (String::new(), Some(0)));
     }
 
     #[test]

@@ -366,6 +366,10 @@ pub struct Framing {
     /// `id=NAME`: a name the embed puts on every message it posts, so one host can tell its
     /// iframes apart (at most 64 characters).
     pub id: Option<String>,
+    /// `origins=https://a.example,https://b.example`: the only host origins whose postMessage
+    /// commands the embed obeys (`None`: any). Entries that are not an origin are dropped, so a
+    /// list with none valid obeys nobody.
+    pub origins: Option<Vec<String>>,
 }
 
 impl Default for Framing {
@@ -377,6 +381,7 @@ impl Default for Framing {
             controls: true,
             theme: None,
             id: None,
+            origins: None,
         }
     }
 }
@@ -402,6 +407,7 @@ impl Framing {
                     }
                 }
                 "id" if !value.is_empty() && value.len() <= 64 => f.id = Some(value.to_string()),
+                "origins" => f.origins = Some(parse_origins(value)),
                 _ => {}
             }
         }
@@ -421,6 +427,101 @@ pub fn is_preset_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl Framing {
+    /// Whether a message from `origin` (a `MessageEvent`'s) may drive the embed.
+    pub fn obeys(&self, origin: &str) -> bool {
+        self.origins
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|o| o == origin))
+    }
+}
+
+/// Most origins `origins=` takes.
+pub const MAX_ORIGINS: usize = 16;
+
+/// The origins of an `origins=` list (comma-separated, percent-encoded or not), each as the
+/// browser serialises a `MessageEvent`'s origin: `scheme://host[:port]`, lower case, without a
+/// default port or a trailing slash. Anything else (a path, a wildcard, `null`) is dropped.
+pub fn parse_origins(value: &str) -> Vec<String> {
+    let decoded = percent_decode(value);
+    let mut list: Vec<String> = Vec::new();
+    for entry in decoded.split(',').map(str::trim) {
+        if let Some(origin) = normal_origin(entry)
+            && !list.contains(&origin)
+            && list.len() < MAX_ORIGINS
+        {
+            list.push(origin);
+        }
+    }
+    list
+}
+
+fn normal_origin(entry: &str) -> Option<String> {
+    let entry = entry.to_ascii_lowercase();
+    let (scheme, rest) = entry.split_once("://")?;
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let host_port = rest.strip_suffix('/').unwrap_or(rest);
+    // `[::1]:8080`: an IPv6 host keeps its colons inside the brackets.
+    let split = match host_port.rfind(']') {
+        Some(end) => host_port[end..].find(':').map(|i| end + i),
+        None => host_port.rfind(':'),
+    };
+    let (host, port) = match split {
+        Some(i) => (&host_port[..i], Some(&host_port[i + 1..])),
+        None => (host_port, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'));
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            let n: u32 = p.parse().ok()?;
+            if n > 65_535 {
+                return None;
+            }
+            let default = if scheme == "https" { 443 } else { 80 };
+            (n != default).then_some(n)
+        }
+        Some(_) => return None,
+    };
+    if !host_ok {
+        return None;
+    }
+    Some(match port {
+        Some(p) => format!("{scheme}://{host}:{p}"),
+        None => format!("{scheme}://{host}"),
+    })
+}
+
+/// Decodes `%XX` escapes (a browser encodes `:`, `/` and `,` in a query); a bad escape is kept
+/// as it is, and so fails the origin check.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `lanes%2Ccluster` as a browser may encode it.
@@ -564,6 +665,40 @@ mod tests {
             Framing::from_query("panels=lanes%2Ccluster").panels,
             Panels::parse("cluster,lanes")
         );
+    }
+
+    #[test]
+    fn origins_are_parsed_as_the_browser_writes_them_and_only_they_are_obeyed() {
+        let f = Framing::from_query(
+            "embed&origins=https%3A%2F%2FA.example%2Chttp://b.example:8080/,https://c.example:443,\
+             *,null,https://d.example/path,ftp://e.example,https://f.example:99999",
+        );
+        assert_eq!(
+            f.origins.as_deref(),
+            Some(
+                &[
+                    "https://a.example".to_string(),
+                    "http://b.example:8080".to_string(),
+                    "https://c.example".to_string(),
+                ][..]
+            )
+        );
+        assert!(f.obeys("https://a.example"));
+        assert!(f.obeys("http://b.example:8080"));
+        assert!(f.obeys("https://c.example"));
+        assert!(
+            !f.obeys("http://a.example"),
+            "another scheme is another origin"
+        );
+        assert!(!f.obeys("https://a.example.evil.test"));
+        assert!(!f.obeys("null"));
+        assert!(!f.obeys("https://b.example:8080"));
+        // Without the parameter every origin is obeyed; with none valid, nobody.
+        assert!(Framing::from_query("embed").obeys("https://anyone.example"));
+        let none = Framing::from_query("embed&origins=*");
+        assert_eq!(none.origins.as_deref(), Some(&[][..]));
+        assert!(!none.obeys("https://anyone.example"));
+        assert!(!none.obeys("*"));
     }
 
     #[test]

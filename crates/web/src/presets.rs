@@ -143,42 +143,73 @@ pub struct StoryPanelProps {
     pub view: Rc<StoryView>,
     /// Loads the twin.
     pub onpreset: Callback<String>,
+    /// In an embed: on a narrow frame (up to 1000 px, by CSS) the panel shrinks to one line
+    /// above the lanes, with a button that opens the rest.
+    #[prop_or_default]
+    pub compact: bool,
 }
 
 /// The current preset's story: steps told so far, the next one, the goal and its status.
 #[component]
 pub fn StoryPanel(props: &StoryPanelProps) -> Html {
     let v = &props.view;
+    let expanded = use_state(|| false);
     let told = v.steps.iter().take_while(|s| s.at <= v.now).count();
     let ontwin = v.twin.clone().map(|twin| {
         let onpreset = props.onpreset.clone();
         Callback::from(move |_: MouseEvent| onpreset.emit(twin.to_string()))
     });
+    let ontoggle = {
+        let expanded = expanded.clone();
+        Callback::from(move |_: MouseEvent| expanded.set(!*expanded))
+    };
+    let current = told.checked_sub(1).and_then(|i| v.steps.get(i));
     html! {
-        <section class="panel story" aria-labelledby="story-title" data-testid="story">
-            <h2 id="story-title">{ v.title.to_string() }</h2>
-            <p class="story-description">{ v.description.to_string() }</p>
-            if let Some((text, done)) = &v.goal {
-                <p class={classes!("goal", done.then_some("done"))} data-testid="goal"
-                   data-done={done.to_string()} role="status">
-                    <strong>{ if *done { "✓ Goal reached: " } else { "Goal: " } }</strong>
-                    { text.to_string() }
-                </p>
-            }
-            <ol class="steps" data-testid="story-steps">
-                { for v.steps.iter().enumerate().map(|(i, s)| {
-                    let state = if i + 1 == told { "current" } else if i < told { "told" } else { "ahead" };
-                    html! {
-                        <li class={state} data-state={state} key={i}
-                            aria-current={(state == "current").then_some("step")}>
-                            <span class="step-time">{ format!("{} ", s.at) }</span>{ s.text.clone() }
-                        </li>
-                    }
-                }) }
-            </ol>
-            if let Some(ontwin) = ontwin {
-                <button class="button" onclick={ontwin} data-testid="load-twin">{ "Load its twin" }</button>
-            }
+        <section class={classes!("panel", "story", props.compact.then_some("compact"), expanded.then_some("expanded"))}
+                 aria-labelledby="story-title" data-testid="story">
+            <div class="story-head">
+                <h2 id="story-title">{ v.title.to_string() }</h2>
+                if props.compact {
+                    <span class="story-line" data-testid="story-line">
+                        if let Some((_, done)) = &v.goal {
+                            <span class={classes!("goal-mark", done.then_some("done"))}>
+                                { if *done { "✓ goal reached" } else { "goal open" } }
+                            </span>
+                        }
+                        if let Some(step) = current {
+                            <span class="story-current">{ step.text.clone() }</span>
+                        }
+                    </span>
+                    <button class="button story-toggle" onclick={ontoggle} aria-expanded={expanded.to_string()}
+                            aria-controls="story-body" data-testid="story-toggle">
+                        { if *expanded { "Hide story" } else { "Story" } }
+                    </button>
+                }
+            </div>
+            <div class="story-body" id="story-body">
+                <p class="story-description">{ v.description.to_string() }</p>
+                if let Some((text, done)) = &v.goal {
+                    <p class={classes!("goal", done.then_some("done"))} data-testid="goal"
+                       data-done={done.to_string()} role="status">
+                        <strong>{ if *done { "✓ Goal reached: " } else { "Goal: " } }</strong>
+                        { text.to_string() }
+                    </p>
+                }
+                <ol class="steps" data-testid="story-steps">
+                    { for v.steps.iter().enumerate().map(|(i, s)| {
+                        let state = if i + 1 == told { "current" } else if i < told { "told" } else { "ahead" };
+                        html! {
+                            <li class={state} data-state={state} key={i}
+                                aria-current={(state == "current").then_some("step")}>
+                                <span class="step-time">{ format!("{} ", s.at) }</span>{ s.text.clone() }
+                            </li>
+                        }
+                    }) }
+                </ol>
+                if let Some(ontwin) = ontwin {
+                    <button class="button" onclick={ontwin} data-testid="load-twin">{ "Load its twin" }</button>
+                }
+            </div>
         </section>
     }
 }

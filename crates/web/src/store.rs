@@ -24,7 +24,7 @@ use kafka_sim::{
 };
 use yew::Reducible;
 
-use crate::chart_series::{ChartSeries, SAMPLE_MS, SAMPLES};
+use crate::chart_series::{ChartSeries, SAMPLE_MS};
 use crate::log_lines::{EventLog, LogEntry, LogFilter};
 use crate::page_params::{KeyMix, MAX_SPEED, MIN_SPEED, StartParams, whole_rate};
 use crate::running_example;
@@ -44,6 +44,10 @@ pub const MAX_STEP_MS: u64 = 5_000;
 const SENDS_KEPT: usize = 6;
 /// Alarms remembered by the ledger panel.
 const ALARMS_KEPT: usize = 20;
+/// A seek forward by at most this many simulated milliseconds is played through…
+pub const PLAY_THROUGH_MS: u64 = 5_000;
+/// … and by at most this many load-generator records' worth of time.
+pub const PLAY_THROUGH_RECORDS: u64 = 2_000;
 
 /// What the inspector shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,7 +220,7 @@ impl Run {
         // Set-up breaks no guarantee, but count any it did once: restore_alarms counts them, so
         // the set-up's events are drained here and only logged below.
         let setup: Vec<kafka_sim::Event> = timeline.drain_events().collect();
-        let mut run = Run::around(timeline);
+        let mut run = Run::around(timeline, EventLog::default());
         for event in setup {
             run.log.push(event);
         }
@@ -228,14 +232,14 @@ impl Run {
         let mut timeline = Timeline::from_scenario(scenario).map_err(|e| e.to_string())?;
         let at = at.unwrap_or(SimTime::ZERO).min(timeline.end());
         timeline.seek(at);
-        Ok(Run::around(timeline))
+        Ok(Run::around(timeline, EventLog::jumped_in(at)))
     }
 
-    fn around(timeline: Timeline) -> Run {
+    fn around(timeline: Timeline, log: EventLog) -> Run {
         let mut run = Run {
             charts: ChartSeries::new(timeline.sim()),
             timeline,
-            log: EventLog::default(),
+            log,
             alarms: VecDeque::new(),
             alarm_count: 0,
             sends: VecDeque::new(),
@@ -250,13 +254,13 @@ impl Run {
     }
 
     /// Alarms as the core counted them up to now (after a jump, the events on the way were not
-    /// drained): the latest go back into the log.
+    /// drained): the latest go back into the log where it skipped them.
     fn restore_alarms(&mut self) {
         let (count, recent) = self.timeline.violations();
         self.alarm_count = count;
         self.alarms.clear();
         for event in recent.iter().cloned() {
-            let entry = self.log.push(event).clone();
+            let entry = self.log.insert(event);
             self.alarms.push_back(entry);
         }
     }
@@ -301,10 +305,6 @@ impl Run {
     /// charts on every simulated second on the way.
     pub fn advance(&mut self, ms: u64) {
         let target = self.sim().now().plus_ms(ms);
-        // After a long jump (step), resume sampling near now instead of catching up sample by sample.
-        if self.charts.next_at().0 + SAMPLE_MS * (SAMPLES as u64) < self.sim().now().0 {
-            self.charts = ChartSeries::new(self.sim());
-        }
         loop {
             let stop = target.min(self.charts.next_at().max(self.sim().now()));
             self.timeline.advance_to(stop);
@@ -368,16 +368,49 @@ impl Run {
         self.timeline.set_load(setting);
     }
 
-    /// Goes to `at` in the recorded run. The log and charts start afresh from there (they show
-    /// what happens next, not the moments skipped); the alarms are the core's count so far.
+    /// Simulated milliseconds a seek forward plays through rather than jumps: a short hop (the
+    /// scrubber's arrow keys) keeps every event and sample, at the cost of a bounded replay.
+    pub fn play_through_ms(&self) -> u64 {
+        let rate = u64::from(self.timeline.load().rate()).max(1);
+        (PLAY_THROUGH_RECORDS * 1_000 / rate).clamp(SAMPLE_MS, PLAY_THROUGH_MS)
+    }
+
+    /// Goes to `at` in the recorded run. Back: the log and the charts keep their history up to
+    /// `at`. Forward: a short hop is played through (every event and sample kept); a longer one
+    /// jumps, and the log and charts mark the stretch jumped over. The alarms are the core's
+    /// count so far either way.
     pub fn seek(&mut self, at: SimTime) {
-        self.timeline.seek(at.min(self.timeline.end()));
-        self.log = EventLog::default();
+        let at = at.min(self.timeline.end());
+        let now = self.sim().now();
+        if at > now && at.since(now) <= self.play_through_ms() {
+            self.advance(at.since(now));
+            return;
+        }
+        let mut from = now;
+        if at > now && self.log.total().is_none() {
+            // The log does not know the id of the next event (it went back past events it had
+            // forgotten): play up to that event, which the log then shows, so that the jump can
+            // count what it skips.
+            for _ in 0..MAX_STEP_ITEMS {
+                if self.sim().now() >= at || !self.timeline.step() || self.ingest() > 0 {
+                    break;
+                }
+            }
+            // Past `at` only when no event came before it: then the seek below goes back.
+            from = self.sim().now();
+        }
+        self.timeline.seek(at);
+        if at < from {
+            self.log.went_back(at);
+            self.charts.went_back(self.timeline.sim());
+            self.sends.retain(|s| s.at <= at);
+        } else if at > from {
+            self.log.jumped(from, at);
+            self.charts.jumped_forward(self.timeline.sim());
+        }
         self.restore_alarms();
-        self.sends.clear();
         self.consumer_exits.clear();
         self.pending_send = None;
-        self.charts = ChartSeries::new(self.timeline.sim());
     }
 
     /// Moves the sim's new events into the log and the alarms; returns how many there were.
@@ -723,6 +756,10 @@ impl Reducible for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::ChartData;
+    use crate::log_lines::LogLine;
+
+    const LOG_ROWS_FOR_TEST: usize = 1_000;
 
     fn store() -> Rc<Store> {
         Rc::new(Store::new(StartParams::default()))
@@ -965,6 +1002,180 @@ mod tests {
         let s = s.reduce(Action::AdvanceMs(3_000));
         assert!(s.run.borrow().sim().broker_alive(kafka_sim::BrokerId(1)));
         replays_identically(&s);
+    }
+
+    /// The log's events (time, id) and the chart samples, oldest first.
+    fn history(s: &Store) -> (Vec<(SimTime, u64)>, Vec<crate::chart_series::Sample>) {
+        let run = s.run.borrow();
+        let all = LogFilter {
+            hidden: 0,
+            text: String::new(),
+        };
+        let mut events: Vec<(SimTime, u64)> = run
+            .log
+            .rows(run.sim(), &all, usize::MAX)
+            .iter()
+            .map(|r| (r.at, r.id))
+            .collect();
+        events.reverse();
+        (events, run.charts.samples().iter().cloned().collect())
+    }
+
+    #[test]
+    fn a_seek_back_keeps_the_history_up_to_the_target_and_replays_the_same_after_it() {
+        let s = store().reduce(Action::AdvanceMs(6_000));
+        let s = s.reduce(Action::Fault(2, BrokerFault::Kill));
+        let s = s.reduce(Action::AdvanceMs(14_000));
+        let end = s.run.borrow().sim().now();
+        let (events, samples) = history(&s);
+        assert_eq!(samples.len(), 20);
+        let back = SimTime(end.0 - 9_500);
+        let s = s.reduce(Action::Seek(back));
+        {
+            let (kept_events, kept_samples) = history(&s);
+            let before = |at: &SimTime| *at <= back;
+            assert_eq!(
+                kept_events,
+                events
+                    .iter()
+                    .copied()
+                    .filter(|e| before(&e.0))
+                    .collect::<Vec<_>>()
+            );
+            assert_eq!(
+                kept_samples,
+                samples
+                    .iter()
+                    .filter(|x| before(&x.at))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            );
+            assert_eq!(kept_samples.len(), 10);
+            let run = s.run.borrow();
+            assert!(run.log.jumps().is_empty());
+            let lines = run
+                .log
+                .lines(run.sim(), &LogFilter::initial(), LOG_ROWS_FOR_TEST);
+            assert!(
+                lines.iter().all(|l| matches!(l, LogLine::Event(_))),
+                "{lines:?}"
+            );
+        }
+        // Playing on replays the recording: the same events and samples as the first time.
+        let s = s.reduce(Action::AdvanceMs(9_500));
+        assert_eq!(s.run.borrow().sim().now(), end);
+        assert_eq!(history(&s), (events, samples));
+    }
+
+    #[test]
+    fn a_short_hop_forward_is_played_through() {
+        let s = store().reduce(Action::AdvanceMs(10_000));
+        let end = s.run.borrow().sim().now();
+        let (events, samples) = history(&s);
+        let s = s.reduce(Action::Seek(SimTime(end.0 - 4_000)));
+        let s = s.reduce(Action::Seek(end));
+        assert!(s.run.borrow().log.jumps().is_empty());
+        assert_eq!(history(&s), (events, samples));
+    }
+
+    #[test]
+    fn a_long_jump_forward_is_marked_with_the_number_of_events_skipped() {
+        assert!(store().run.borrow().play_through_ms() < 8_000);
+        // The same run played straight through, for the counts the jump must report.
+        let straight = store().reduce(Action::AdvanceMs(3_000));
+        let (from, emitted_by_from) = {
+            let run = straight.run.borrow();
+            (run.sim().now(), run.log.total().expect("events"))
+        };
+        // Longer than a play-through, short enough that the log forgets nothing after `from`.
+        let straight = straight.reduce(Action::AdvanceMs(8_000));
+        let to = SimTime(from.0 + 8_000);
+        let emitted_by_to = straight.run.borrow().log.total().expect("events");
+        let straight = straight.reduce(Action::AdvanceMs(1_000));
+        let (_, samples) = history(&straight);
+
+        let s = straight.reduce(Action::Seek(from));
+        let s = s.reduce(Action::Seek(to));
+        let run = s.run.borrow();
+        assert_eq!(run.sim().now(), to);
+        let jump = run.log.jumps().last().cloned().expect("a jump");
+        assert_eq!((jump.from, jump.to), (from, to));
+        // Not known until the next event comes.
+        assert_eq!(run.log.skipped(&jump), None);
+        let (kept_events, kept_samples) = history(&s);
+        assert!(kept_events.iter().all(|e| e.0 <= from));
+        assert!(kept_samples.iter().all(|x| x.at <= from));
+        assert_eq!(
+            run.charts.head(),
+            to,
+            "the charts' right edge is the target"
+        );
+        drop(run);
+        let s = s.reduce(Action::AdvanceMs(1_000));
+        let run = s.run.borrow();
+        let jump = run.log.jumps().last().cloned().expect("a jump");
+        // No alarm in this run: every event emitted after `from` up to `to` was skipped.
+        assert_eq!(
+            run.log.skipped(&jump),
+            Some(emitted_by_to - emitted_by_from)
+        );
+        let lines = run.log.lines(run.sim(), &LogFilter::initial(), 1_000);
+        let note = lines
+            .iter()
+            .find_map(|l| match l {
+                LogLine::Note(n) => Some(n.text.to_string()),
+                LogLine::Event(_) => None,
+            })
+            .expect("a note");
+        assert_eq!(
+            note,
+            format!(
+                "jumped from {from} to {to}: the {} events between are not shown",
+                emitted_by_to - emitted_by_from
+            )
+        );
+        // The first sample after the jump is the one a second after the target, and its
+        // numbers are those of the straight run.
+        let first = run.charts.samples().back().expect("sampled");
+        assert_eq!(first.at, to.plus_ms(1_000));
+        assert_eq!(Some(first), samples.last());
+        assert_eq!(ChartData::of(&run.charts).gaps.len(), 1);
+    }
+
+    #[test]
+    fn a_jump_after_going_back_past_forgotten_events_still_counts_what_it_skips() {
+        let busy = StartParams {
+            rate: 10.0,
+            ..StartParams::default()
+        };
+        let straight = Rc::new(Store::new(busy)).reduce(Action::AdvanceMs(20_000));
+        let end = straight.run.borrow().sim().now();
+        let emitted_by_end = straight.run.borrow().log.total().expect("events");
+        let s = straight.reduce(Action::Seek(SimTime(6_000)));
+        assert_eq!(
+            s.run.borrow().log.total(),
+            None,
+            "the log forgot replication events after 6 s"
+        );
+        let s = s.reduce(Action::Seek(end));
+        let (from, newest_before) = {
+            let run = s.run.borrow();
+            let jump = run.log.jumps().last().cloned().expect("a jump");
+            let all = LogFilter {
+                hidden: 0,
+                text: String::new(),
+            };
+            let rows = run.log.rows(run.sim(), &all, usize::MAX);
+            (jump.from, rows.first().expect("rows").id)
+        };
+        assert!(from >= SimTime(6_000) && from < SimTime(7_000), "{from}");
+        let s = s.reduce(Action::StepOnce);
+        let run = s.run.borrow();
+        let jump = run.log.jumps().last().cloned().expect("a jump");
+        assert_eq!(
+            run.log.skipped(&jump),
+            Some(emitted_by_end - newest_before - 1)
+        );
     }
 
     #[test]

@@ -28,6 +28,47 @@ test('an embed of a preset shows the chosen panels with minimal chrome', async (
   await page.close();
 });
 
+for (const [width, height] of [[800, 500], [600, 400]]) {
+  test(`a ${width}×${height} embed keeps the lanes in view under a one-line story`, async () => {
+    const { page, problems, playground } = await s.newPage({ width, height });
+    await playground.open('?embed&scenario=broker-failover');
+    const line = playground.byTestId('story-line');
+    await line.waitFor({ state: 'visible' });
+    const lanes = page.locator('.lanes-panel');
+    const firstLane = page.locator('[data-testid^="lane-"][data-leader]').first();
+    await firstLane.waitFor({ state: 'visible', timeout: 20_000 });
+    const [lanesBox, laneBox, storyBox] = [await lanes.boundingBox(), await firstLane.boundingBox(),
+      await playground.byTestId('story').boundingBox()];
+    assert.ok(laneBox.y + laneBox.height <= height, `the first lane is in view: ${JSON.stringify(laneBox)}`);
+    assert.ok(storyBox.y + storyBox.height <= lanesBox.y, 'the story line is above the lanes');
+    assert.ok(storyBox.height < 60, `one line: ${storyBox.height}px`);
+    assert.equal(await playground.byTestId('story-steps').isVisible(), false);
+    await screenshot(page, `embed-narrow-${width}x${height}`);
+    const toggle = playground.byTestId('story-toggle');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    await playground.byTestId('story-steps').waitFor({ state: 'visible' });
+    await screenshot(page, `embed-narrow-${width}x${height}-story-open`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+}
+
+test('a wide embed shows the whole story beside the lanes', async () => {
+  const { page, problems, playground } = await s.newPage({ width: 1280, height: 720 });
+  await playground.open('?embed&scenario=broker-failover');
+  await playground.byTestId('story-steps').waitFor({ state: 'visible' });
+  assert.equal(await playground.byTestId('story-toggle').isVisible(), false);
+  assert.equal(await playground.byTestId('story-line').isVisible(), false);
+  const [lanesBox, storyBox] = [await page.locator('.lanes-panel').boundingBox(),
+    await playground.byTestId('story').boundingBox()];
+  assert.ok(storyBox.x > lanesBox.x + lanesBox.width - 1, 'the story is in the side column');
+  await screenshot(page, 'embed-wide-1280x720');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('autoplay=0 holds the clock, and the default embed keeps play controls', async () => {
   const { page, problems, playground } = await s.newPage({ width: 700, height: 500 });
   await playground.open('?embed&autoplay=0&panels=lanes');
@@ -80,7 +121,7 @@ test('the docs page shows a live embed and documents every parameter', async () 
   await frame.locator('[data-testid="story"]').waitFor({ state: 'visible' });
   assert.equal(await frame.locator('[data-testid="product-name"]').count(), 0);
   const documented = await page.locator('table').first().locator('tbody tr td:first-child').allTextContents();
-  for (const p of ['embed', 'scenario', 'panels', 'controls', 'theme', 'autoplay', 'speed', 'seed', 'id', 'brokers', 'partitions', 'rate', 'keys', 'groups']) {
+  for (const p of ['embed', 'scenario', 'panels', 'controls', 'theme', 'autoplay', 'speed', 'seed', 'id', 'origins', 'brokers', 'partitions', 'rate', 'keys', 'groups']) {
     assert.ok(documented.some((d) => d.split(/[ (),]+/).includes(p)), `${p} is documented`);
   }
   await screenshot(page, 'embed-docs');

@@ -86,3 +86,38 @@ test('two iframes are driven independently through postMessage', async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('with origins= an embed ignores hosts not on its list', async () => {
+  const { page, problems } = await s.newPage({ width: 1400, height: 700 });
+  const hostOrigin = new URL(hostServer.url).origin;
+  // The left embed obeys another origin only; the right one obeys this host.
+  const extra = {
+    left: `&origins=${encodeURIComponent('https://docs.example,http://127.0.0.1:1')}`,
+    right: `&origins=${encodeURIComponent(hostOrigin)}`,
+  };
+  await page.goto(`${hostServer.url}embed_host.html?src=${encodeURIComponent(s.url() + 'index.html')}`
+    + `&extra_left=${encodeURIComponent(extra.left)}&extra_right=${encodeURIComponent(extra.right)}`);
+  for (const id of ['left', 'right']) await waitFor(page, id, (m) => m.type === 'ready');
+  const left = page.frames().find((f) => f.url().includes('id=left'));
+  // A listener of the test's own in the left embed, added after the embed's: once it has seen a
+  // message, the embed has handled it, and anything the embed answered is already queued.
+  await left.evaluate(() => {
+    window.seen = 0;
+    window.addEventListener('message', () => { window.seen += 1; });
+  });
+  const send = (id, msg) => page.evaluate(([id, msg]) => window.send(id, msg), [id, msg]);
+  await send('left', { kafkaPlayground: 1, type: 'kill', broker: 1 });
+  await send('left', { kafkaPlayground: 1, type: 'explode' });
+  await send('right', { kafkaPlayground: 1, type: 'kill', broker: 1 });
+  await waitFor(page, 'right', (m) => m.type === 'ok' && m.request === 'kill');
+  await left.waitForFunction(() => window.seen >= 2);
+  await left.evaluate(() => parent.postMessage({ kafkaPlayground: 1, type: 'marker' }, '*'));
+  await waitFor(page, 'left', (m) => m.type === 'marker');
+  const leftInbox = await page.evaluate(() => window.inbox.left.map((m) => m.type));
+  assert.deepEqual(leftInbox, ['ready', 'marker'], 'no ok, error, state or events for an origin not listed');
+  assert.equal(await left.locator('[data-testid="broker-status-1"]').textContent(), 'running');
+  const right = page.frames().find((f) => f.url().includes('id=right'));
+  await right.waitForFunction(() => document.querySelector('[data-testid="broker-status-1"]')?.textContent === 'killed');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -65,3 +65,44 @@ test('the scrubber is a labelled range the keyboard can move', async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the event log and the charts keep their history across seeks and mark a jump', async () => {
+  const { page, problems, playground } = await s.newPage();
+  await playground.open('?speed=4&rate=10');
+  await clockPast(page, 14_000);
+  await playground.togglePlay();
+  const end = await playground.clockMs();
+  const logTimes = () => page.$$eval('[data-testid="log-row"] .log-time',
+    (ts) => ts.map((t) => { const m = t.textContent.match(/(\d+)\.(\d{3})s/); return Number(m[1]) * 1000 + Number(m[2]); }));
+  const points = () => page.$$eval('[data-testid="chart-produce"] polyline',
+    (ls) => ls.map((l) => l.getAttribute('points').split(' ').length).reduce((a, b) => a + b, 0));
+
+  // Back to 6 s: the log and the charts show the run up to there, nothing after, no gap.
+  await seek(page, 6_000);
+  const back = await logTimes();
+  assert.ok(back.length > 5, `${back.length} rows`);
+  assert.ok(back.every((t) => t <= 6_000), `rows after the target: ${back.filter((t) => t > 6_000)}`);
+  assert.ok(await points() >= 5, 'six simulated seconds of samples');
+  assert.equal(await playground.byTestId('chart-gap').count(), 0);
+  assert.equal(await playground.byTestId('log-note').count(), 0);
+  await screenshot(page, 'time_travel-history-back');
+
+  // A long jump forward: the log says what it skipped, the charts shade the stretch.
+  const to = Math.floor(end / 100) * 100;
+  await seek(page, to);
+  const note = playground.byTestId('log-note').first();
+  // It jumps from 6 s, or from the first event after 6 s when the log no longer knew which
+  // event came next (it forgot busy kinds' events after 6 s): played up to, that event is shown.
+  assert.match(await note.textContent(), new RegExp(`jumped from 6\\.\\d{3}s to ${(to / 1000).toFixed(3).replace('.', '\\.')}s`));
+  assert.ok(await playground.byTestId('chart-gap').count() >= 1);
+  // Once the next event comes (one step), the note counts the events skipped: the core
+  // numbers its events, so the count is the difference of two ids.
+  await playground.byTestId('step').click();
+  const counted = await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="log-note"]')]
+    .map((n) => n.textContent).find((t) => /jumped from .*: the \d+ events between are not shown/.test(t)), null, { timeout: 5_000 })
+    .catch(async () => { throw new Error(`notes: ${await page.$$eval('[data-testid="log-note"]', (ns) => ns.map((n) => n.textContent))}`); });
+  console.log(`# ${await counted.jsonValue()}`);
+  await screenshot(page, 'time_travel-history-jump');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -94,7 +94,11 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
     /// Where the open chunks start, counted from the first group's first slot.
     #[inline(always)]
     fn chunks_base(&self) -> usize {
-        self.groups.len() << (SHIFT + GROUP_SHIFT)
+        if GROUP_SHIFT == 0 {
+            0 // no groups: every full chunk stays in `chunks`
+        } else {
+            self.groups.len() << (SHIFT + GROUP_SHIFT)
+        }
     }
 
     /// Where the tail starts.
@@ -106,6 +110,9 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
     /// The full chunk holding slot `at` (below `tail_base`).
     #[inline(always)]
     fn chunk(&self, at: usize) -> &Rc<Vec<T>> {
+        if GROUP_SHIFT == 0 {
+            return &self.chunks[at >> SHIFT];
+        }
         let base = self.chunks_base();
         if at >= base {
             &self.chunks[(at - base) >> SHIFT]
@@ -143,10 +150,17 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
         Some(self.get_mut_in_chunk(at))
     }
 
-    /// The element at slot `at` (below `tail_base`) for writing: out of line, as most writes go
-    /// to the newest records, in the tail.
-    #[inline(never)]
+    /// The element at slot `at` (below `tail_base`) for writing.
+    #[inline(always)]
     fn get_mut_in_chunk(&mut self, at: usize) -> &mut T {
+        if GROUP_SHIFT == 0 {
+            let chunk = &mut self.chunks[at >> SHIFT];
+            if Rc::strong_count(chunk) != 1 || Rc::weak_count(chunk) != 0 {
+                Self::unshare(chunk);
+            }
+            let chunk = Rc::get_mut(chunk).expect("the chunk was made unique");
+            return &mut chunk[at & Self::MASK];
+        }
         let chunks_base = self.chunks_base();
         let chunk = if at >= chunks_base {
             &mut self.chunks[(at - chunks_base) >> SHIFT]
@@ -155,6 +169,13 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
             &mut group[(at >> SHIFT) & (Self::GROUP - 1)]
         };
         &mut Rc::make_mut(chunk)[at & Self::MASK]
+    }
+
+    /// Copies a chunk shared with a clone, so that this one may write to it (out of line: rare).
+    #[cold]
+    #[inline(never)]
+    fn unshare(chunk: &mut Rc<Vec<T>>) {
+        Rc::make_mut(chunk);
     }
 
     /// The elements from index `i` on that are stored together (up to the end of `i`'s chunk,
@@ -185,7 +206,7 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
         if self.tail.len() == Self::CHUNK {
             let full = std::mem::replace(&mut self.tail, Vec::with_capacity(Self::CHUNK));
             self.chunks.push(Rc::new(full));
-            if self.chunks.len() == Self::GROUP {
+            if GROUP_SHIFT > 0 && self.chunks.len() == Self::GROUP {
                 let group = std::mem::replace(&mut self.chunks, Vec::with_capacity(Self::GROUP));
                 self.groups.push(Rc::new(group));
             }
@@ -417,10 +438,11 @@ mod tests {
 
     type Small = ChunkedVec<u32, 2, 1>; // chunks of 4, groups of 2 chunks
 
-    /// A model `Vec` and a chunked one, driven by the same operations.
-    fn check(ops: &[(u8, u32)]) {
-        let (mut model, mut v) = (Vec::<u32>::new(), Small::new());
-        let mut clones: Vec<(Vec<u32>, Small)> = Vec::new();
+    /// A model `Vec` and a chunked one (chunks of 4; groups of `1 << G` chunks, or none for
+    /// `G` = 0), driven by the same operations.
+    fn check<const G: u32>(ops: &[(u8, u32)]) {
+        let (mut model, mut v) = (Vec::<u32>::new(), ChunkedVec::<u32, 2, G>::new());
+        let mut clones: Vec<(Vec<u32>, ChunkedVec<u32, 2, G>)> = Vec::new();
         for &(op, x) in ops {
             match op % 7 {
                 0 | 1 => {
@@ -480,7 +502,8 @@ mod tests {
                     ((x >> 56) as u8, (x >> 8) as u32 % 1000)
                 })
                 .collect();
-            check(&ops);
+            check::<1>(&ops);
+            check::<0>(&ops);
         }
     }
 

@@ -77,13 +77,17 @@ pub(crate) fn check_agreement(ctx: &mut Ctx<'_>, broker: BrokerId, replica: &mut
             history.resize(i, UNKNOWN);
             history.push(record);
         } else {
-            let held = history.get_mut(i).expect("within the history");
-            if *held == UNKNOWN {
-                *held = record;
-            } else if *held != record {
-                first_mismatch.get_or_insert((e.offset, *held, record));
-                *held = record; // report each divergence once
+            // Read first: the other replicas usually agree, and a write may copy a chunk shared
+            // with a time-travel checkpoint.
+            let held = history[i];
+            if held == record {
+                continue;
             }
+            if held != UNKNOWN {
+                first_mismatch.get_or_insert((e.offset, held, record));
+            }
+            // Fill a gap, or keep the newest (each divergence is reported once).
+            *history.get_mut(i).expect("within the history") = record;
         }
     }
     replica.agreed_upto = hw;

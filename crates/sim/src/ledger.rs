@@ -274,11 +274,11 @@ impl PartialEq for Records<'_> {
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     /// Record slots by id, in chunks shared with time-travel checkpoints until written.
-    slots: ChunkedVec<Slot, SLOT_CHUNK_SHIFT>,
+    slots: ChunkedVec<Slot, SLOT_CHUNK_SHIFT, 0>,
     /// Offsets too big for a slot's 32-bit field (none in any run of a realistic length).
     big_offsets: BigOffsets,
     /// Values kept whole (typed bytes, tombstones, internal records), by `Slot::value` index.
-    values: ChunkedVec<Value, VALUE_CHUNK_SHIFT>,
+    values: ChunkedVec<Value, VALUE_CHUNK_SHIFT, 0>,
     /// The interned keys.
     pub keys: Keys,
     counts: LedgerCounts,

@@ -7,7 +7,7 @@ use crate::ledger::{ConsumptionCounts, Ledger};
 #[derive(Clone, Debug, Default)]
 pub(super) struct GroupConsumption {
     /// Times processed, by record id (saturating), shared with checkpoints until written.
-    pub(super) processed: ChunkedVec<u8, 12>,
+    pub(super) processed: ChunkedVec<u8, 12, 0>,
     pub(super) counts: ConsumptionCounts,
 }
 

@@ -492,9 +492,10 @@ impl Broker {
             .sizes_and_timestamps(batch.records.iter().copied());
         for (i, (record, meta)) in batch.records.iter().zip(metas).enumerate() {
             let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
-            ctx.ledger.on_replica_append(*record, me, true);
             replica.log.append(entry, meta, (segment_bytes, segment_ms));
         }
+        ctx.ledger
+            .on_replica_appends(batch.records.iter().copied(), me, true);
         ctx.emit(EventKind::RecordsAppended {
             tp,
             broker: me,
@@ -646,13 +647,13 @@ impl Broker {
             return None;
         }
         let hw = replica.log.set_high_watermark(candidate);
-        for e in replica
-            .log
-            .entries_from(old_hw)
-            .take_while(|e| e.offset < hw)
-        {
-            ctx.ledger.on_committed(e.record(), e.offset);
-        }
+        ctx.ledger.on_committed_each(
+            replica
+                .log
+                .entries_from(old_hw)
+                .take_while(|e| e.offset < hw)
+                .map(|e| (e.record(), e.offset)),
+        );
         if hw > leo {
             ctx.emit(violation(
                 Invariant::HighWatermarkAtMostLogEnd,
@@ -907,9 +908,13 @@ impl Broker {
                         ctx.emit(violation(Invariant::OffsetsContiguous, detail));
                         break;
                     }
-                    ctx.ledger.on_replica_append(e.record(), me, false);
                     appended += 1;
                 }
+                ctx.ledger.on_replica_appends(
+                    entries[..appended as usize].iter().map(|e| e.record()),
+                    me,
+                    false,
+                );
                 for e in replica
                     .log
                     .advance_log_start_offset(log_start_offset, &*ctx.ledger)

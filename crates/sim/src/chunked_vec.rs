@@ -213,6 +213,49 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
         }
     }
 
+    /// Calls `f` with each listed element for writing, in order, with the item that came with its
+    /// index (indices past the end are skipped). A batch of records mostly lies in a few chunks:
+    /// each chunk is looked up (and made unique) once per run of indices in it, not per element.
+    #[inline]
+    pub fn update_each<I>(
+        &mut self,
+        items: impl IntoIterator<Item = (usize, I)>,
+        mut f: impl FnMut(I, &mut T),
+    ) {
+        if GROUP_SHIFT != 0 {
+            for (i, item) in items {
+                if let Some(x) = self.get_mut(i) {
+                    f(item, x);
+                }
+            }
+            return;
+        }
+        let tail_base = self.tail_base();
+        let (start, len) = (self.start, self.len);
+        let (chunks, tail) = (&mut self.chunks, &mut self.tail);
+        let mut current: Option<(usize, &mut Vec<T>)> = None;
+        for (i, item) in items {
+            if i >= len {
+                continue;
+            }
+            let at = i + start;
+            if at >= tail_base {
+                f(item, &mut tail[at - tail_base]);
+                continue;
+            }
+            let k = at >> SHIFT;
+            if current.as_ref().is_none_or(|(c, _)| *c != k) {
+                let chunk = &mut chunks[k];
+                if Rc::strong_count(chunk) != 1 || Rc::weak_count(chunk) != 0 {
+                    Self::unshare(chunk);
+                }
+                current = Some((k, Rc::get_mut(chunk).expect("the chunk was made unique")));
+            }
+            let (_, chunk) = current.as_mut().expect("the chunk was just looked up");
+            f(item, &mut chunk[at & Self::MASK]);
+        }
+    }
+
     /// Grows to `len` elements with copies of `value` (never shrinks).
     pub fn resize(&mut self, len: usize, value: T) {
         while self.len < len {

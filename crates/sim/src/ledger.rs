@@ -487,43 +487,65 @@ impl Ledger {
         broker: BrokerId,
         as_leader: bool,
     ) -> (u32, SimTime) {
-        let r = self.rec(id);
-        r.replicas_holding += 1;
-        r.replicated_to |= 1u64.checked_shl(broker.0.saturating_sub(1)).unwrap_or(0);
-        if as_leader {
-            r.leader_appends += 1;
-        }
-        (r.size_bytes, r.timestamp)
+        self.on_replica_appends([id], broker, as_leader);
+        self.size_and_timestamp(id)
     }
 
-    /// A leader's high watermark passed the record at `offset`. Committed at a second offset, it
-    /// is a duplicate: consumers will read it twice.
+    /// A replica appended these records (as leader if `as_leader`), in one pass.
     #[inline]
-    pub(crate) fn on_committed(&mut self, id: RecordId, offset: Offset) {
-        let r = self
-            .slots
-            .get_mut(id.0 as usize)
-            .expect("record ids come from this ledger");
-        let counts = if r.is_internal() {
-            &mut self.internal_counts
-        } else {
-            &mut self.counts
-        };
-        let big = &mut self.big_offsets;
-        let field = OffsetField::Committed;
-        match read_offset(big, id, field, r.committed_offset) {
-            None => {
-                r.committed_offset = write_offset(big, id, field, Some(offset));
-                counts.committed += 1;
+    pub(crate) fn on_replica_appends(
+        &mut self,
+        ids: impl IntoIterator<Item = RecordId>,
+        broker: BrokerId,
+        as_leader: bool,
+    ) {
+        let bit = 1u64.checked_shl(broker.0.saturating_sub(1)).unwrap_or(0);
+        let slots = ids.into_iter().map(|id| (id.0 as usize, ()));
+        self.slots.update_each(slots, |(), r| {
+            r.replicas_holding += 1;
+            r.replicated_to |= bit;
+            if as_leader {
+                r.leader_appends += 1;
             }
-            Some(first) if first != offset => {
-                r.committed_offset = write_offset(big, id, field, Some(offset.max(first)));
-                if offset > first {
-                    counts.duplicates += 1;
+        });
+    }
+
+    /// A leader's high watermark passed these records, each at its offset. Committed at a second
+    /// offset, a record is a duplicate: consumers will read it twice.
+    #[inline]
+    pub(crate) fn on_committed_each(
+        &mut self,
+        records: impl IntoIterator<Item = (RecordId, Offset)>,
+    ) {
+        let Ledger {
+            slots,
+            counts,
+            internal_counts,
+            big_offsets: big,
+            ..
+        } = self;
+        let slots_of = records.into_iter().map(|(id, o)| (id.0 as usize, (id, o)));
+        slots.update_each(slots_of, |(id, offset), r| {
+            let counts = if r.is_internal() {
+                &mut *internal_counts
+            } else {
+                &mut *counts
+            };
+            let field = OffsetField::Committed;
+            match read_offset(big, id, field, r.committed_offset) {
+                None => {
+                    r.committed_offset = write_offset(big, id, field, Some(offset));
+                    counts.committed += 1;
                 }
+                Some(first) if first != offset => {
+                    r.committed_offset = write_offset(big, id, field, Some(offset.max(first)));
+                    if offset > first {
+                        counts.duplicates += 1;
+                    }
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
-        }
+        });
     }
 
     /// Retention or compaction removed the record from one replica.
@@ -576,13 +598,24 @@ impl Ledger {
         })
     }
 
-    /// The idempotent producer gave the record a sequence number.
+    /// The idempotent producer gave these records consecutive sequence numbers from
+    /// `first_sequence`, in one pass.
     #[inline]
-    pub(crate) fn set_sequence(&mut self, id: RecordId, producer_epoch: u16, sequence: u32) {
-        let r = self.rec(id);
-        r.flags |= HAS_SEQUENCE;
-        r.sequence_epoch = producer_epoch;
-        r.sequence = sequence;
+    pub(crate) fn set_sequences(
+        &mut self,
+        ids: impl IntoIterator<Item = RecordId>,
+        producer_epoch: u16,
+        first_sequence: u32,
+    ) {
+        let slots = ids
+            .into_iter()
+            .zip(first_sequence..)
+            .map(|(id, s)| (id.0 as usize, s));
+        self.slots.update_each(slots, |sequence, r| {
+            r.flags |= HAS_SEQUENCE;
+            r.sequence_epoch = producer_epoch;
+            r.sequence = sequence;
+        });
     }
 
     /// The brokers whose log ever held record `id`, in id order.
@@ -597,32 +630,43 @@ impl Ledger {
     /// The producer learned the outcome of the send.
     #[inline]
     pub(crate) fn on_outcome(&mut self, id: RecordId, outcome: Outcome) {
-        let r = self
-            .slots
-            .get_mut(id.0 as usize)
-            .expect("record ids come from this ledger");
-        if r.answer != Answer::Pending {
-            return;
-        }
-        let big = &mut self.big_offsets;
-        (r.answer, r.acked_offset) = match outcome {
-            Outcome::Pending => (Answer::Pending, NO_OFFSET),
-            Outcome::Acked { offset, acks } => (
-                Answer::Acked(acks),
-                write_offset(big, id, OffsetField::Acked, offset),
-            ),
-            Outcome::Failed(e) => (Answer::Failed(e), NO_OFFSET),
-        };
-        let counts = if r.is_internal() {
-            &mut self.internal_counts
-        } else {
-            &mut self.counts
-        };
-        match outcome {
-            Outcome::Acked { .. } => counts.acked += 1,
-            Outcome::Failed(_) => counts.failed += 1,
-            Outcome::Pending => {}
-        }
+        self.on_outcomes([(id, outcome)]);
+    }
+
+    /// [`Ledger::on_outcome`] for many records, in one pass.
+    #[inline]
+    pub(crate) fn on_outcomes(&mut self, outcomes: impl IntoIterator<Item = (RecordId, Outcome)>) {
+        let Ledger {
+            slots,
+            counts,
+            internal_counts,
+            big_offsets: big,
+            ..
+        } = self;
+        let slots_of = outcomes.into_iter().map(|(id, o)| (id.0 as usize, (id, o)));
+        slots.update_each(slots_of, |(id, outcome), r| {
+            if r.answer != Answer::Pending {
+                return;
+            }
+            (r.answer, r.acked_offset) = match outcome {
+                Outcome::Pending => (Answer::Pending, NO_OFFSET),
+                Outcome::Acked { offset, acks } => (
+                    Answer::Acked(acks),
+                    write_offset(big, id, OffsetField::Acked, offset),
+                ),
+                Outcome::Failed(e) => (Answer::Failed(e), NO_OFFSET),
+            };
+            let counts = if r.is_internal() {
+                &mut *internal_counts
+            } else {
+                &mut *counts
+            };
+            match outcome {
+                Outcome::Acked { .. } => counts.acked += 1,
+                Outcome::Failed(_) => counts.failed += 1,
+                Outcome::Pending => {}
+            }
+        });
     }
 }
 
@@ -651,14 +695,14 @@ mod tests {
         let mut ledger = Ledger::default();
         let (small, big) = (sent(&mut ledger), sent(&mut ledger));
         for (id, offset) in [(small, Offset(7)), (big, Offset(5_000_000_000))] {
-            ledger.on_committed(id, offset);
+            ledger.on_committed_each([(id, offset)]);
             let acked = Outcome::Acked {
                 offset: Some(offset),
                 acks: Acks::All,
             };
             ledger.on_outcome(id, acked);
         }
-        ledger.on_committed(big, Offset(5_000_000_001)); // committed again later: a duplicate
+        ledger.on_committed_each([(big, Offset(5_000_000_001))]); // committed again later: a duplicate
         let r = ledger.get(big).expect("created");
         assert_eq!(r.committed_offset, Some(Offset(5_000_000_001)));
         let acked_at = Offset(5_000_000_000);

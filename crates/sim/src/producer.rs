@@ -292,10 +292,11 @@ impl Producer {
                 let data = Rc::make_mut(&mut batch.data);
                 data.base_sequence = Some(*seq);
                 data.producer_epoch = self.producer_epoch;
-                for (i, r) in batch.data.records.iter().enumerate() {
-                    ctx.ledger
-                        .set_sequence(*r, self.producer_epoch, *seq + i as u32);
-                }
+                ctx.ledger.set_sequences(
+                    batch.data.records.iter().copied(),
+                    self.producer_epoch,
+                    *seq,
+                );
                 *seq += batch.data.records.len() as u32;
             }
             batch.attempts += 1;
@@ -507,16 +508,12 @@ impl Producer {
         let count = batch.data.records.len() as u32;
         match result {
             Ok(base) => {
-                for (i, r) in batch.data.records.iter().enumerate() {
-                    let offset = Some(Offset(base.0 + i as u64));
-                    ctx.ledger.on_outcome(
-                        *r,
-                        Outcome::Acked {
-                            offset,
-                            acks: self.config.acks,
-                        },
-                    );
-                }
+                let acks = self.config.acks;
+                ctx.ledger
+                    .on_outcomes(batch.data.records.iter().enumerate().map(|(i, r)| {
+                        let offset = Some(Offset(base.0 + i as u64));
+                        (*r, Outcome::Acked { offset, acks })
+                    }));
                 let acks = self.config.acks;
                 ctx.emit(EventKind::ProduceAcked {
                     producer: self.id,
@@ -528,15 +525,14 @@ impl Producer {
             }
             // The batch was written by an earlier attempt; Kafka's producer counts it a success.
             Err(KafkaError::DuplicateSequenceNumber) => {
-                for r in batch.data.records.iter() {
-                    ctx.ledger.on_outcome(
-                        *r,
-                        Outcome::Acked {
-                            offset: None,
-                            acks: self.config.acks,
-                        },
-                    );
-                }
+                let acks = self.config.acks;
+                ctx.ledger.on_outcomes(
+                    batch
+                        .data
+                        .records
+                        .iter()
+                        .map(|r| (*r, Outcome::Acked { offset: None, acks })),
+                );
                 let acks = self.config.acks;
                 ctx.emit(EventKind::ProduceAcked {
                     producer: self.id,

@@ -212,6 +212,17 @@ pub struct Entries<'a> {
 }
 
 impl Entries<'_> {
+    /// Takes the next stored entries that lie in one chunk and one run, so that `next` needs no
+    /// other check per entry.
+    #[inline(never)]
+    fn refill(&mut self) {
+        if self.i >= self.run_end && self.i < self.store.stored.len() {
+            self.enter_run(self.run + 1);
+        }
+        let chunk = self.store.stored.slice_from(self.i);
+        self.chunk = &chunk[..chunk.len().min(self.run_end.saturating_sub(self.i))];
+    }
+
     fn enter_run(&mut self, run: usize) {
         let (start, first) = self.store.runs[run];
         self.run = run;
@@ -230,13 +241,10 @@ impl Iterator for Entries<'_> {
     #[inline]
     fn next(&mut self) -> Option<LogEntry> {
         if self.chunk.is_empty() {
-            self.chunk = self.store.stored.slice_from(self.i);
+            self.refill();
         }
         let (&s, rest) = self.chunk.split_first()?;
         self.chunk = rest;
-        if self.i >= self.run_end {
-            self.enter_run(self.run + 1);
-        }
         let offset = Offset(self.base.wrapping_add(self.i as u64));
         self.i += 1;
         let record = RecordId(u64::from(s.record));

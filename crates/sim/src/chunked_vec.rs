@@ -154,12 +154,7 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
     #[inline(always)]
     fn get_mut_in_chunk(&mut self, at: usize) -> &mut T {
         if GROUP_SHIFT == 0 {
-            let chunk = &mut self.chunks[at >> SHIFT];
-            if Rc::strong_count(chunk) != 1 || Rc::weak_count(chunk) != 0 {
-                Self::unshare(chunk);
-            }
-            let chunk = Rc::get_mut(chunk).expect("the chunk was made unique");
-            return &mut chunk[at & Self::MASK];
+            return &mut Self::unique(&mut self.chunks[at >> SHIFT])[at & Self::MASK];
         }
         let chunks_base = self.chunks_base();
         let chunk = if at >= chunks_base {
@@ -168,10 +163,20 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
             let group = Rc::make_mut(&mut self.groups[at >> (SHIFT + GROUP_SHIFT)]);
             &mut group[(at >> SHIFT) & (Self::GROUP - 1)]
         };
-        &mut Rc::make_mut(chunk)[at & Self::MASK]
+        &mut Self::unique(chunk)[at & Self::MASK]
     }
 
-    /// Copies a chunk shared with a clone, so that this one may write to it (out of line: rare).
+    /// A full chunk for writing: copied first when a clone shares it (the copy out of line, as it
+    /// is rare; `Rc::make_mut` would inline it into every write).
+    #[inline(always)]
+    fn unique(chunk: &mut Rc<Vec<T>>) -> &mut Vec<T> {
+        if Rc::strong_count(chunk) != 1 || Rc::weak_count(chunk) != 0 {
+            Self::unshare(chunk);
+        }
+        Rc::get_mut(chunk).expect("the chunk was made unique")
+    }
+
+    /// Copies a chunk shared with a clone, so that this one may write to it.
     #[cold]
     #[inline(never)]
     fn unshare(chunk: &mut Rc<Vec<T>>) {
@@ -245,11 +250,7 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
             }
             let k = at >> SHIFT;
             if current.as_ref().is_none_or(|(c, _)| *c != k) {
-                let chunk = &mut chunks[k];
-                if Rc::strong_count(chunk) != 1 || Rc::weak_count(chunk) != 0 {
-                    Self::unshare(chunk);
-                }
-                current = Some((k, Rc::get_mut(chunk).expect("the chunk was made unique")));
+                current = Some((k, Self::unique(&mut chunks[k])));
             }
             let (_, chunk) = current.as_mut().expect("the chunk was just looked up");
             f(item, &mut chunk[at & Self::MASK]);

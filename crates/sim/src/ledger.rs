@@ -517,20 +517,7 @@ impl Ledger {
         &mut self,
         records: impl IntoIterator<Item = (RecordId, Offset)>,
     ) {
-        let Ledger {
-            slots,
-            counts,
-            internal_counts,
-            big_offsets: big,
-            ..
-        } = self;
-        let slots_of = records.into_iter().map(|(id, o)| (id.0 as usize, (id, o)));
-        slots.update_each(slots_of, |(id, offset), r| {
-            let counts = if r.is_internal() {
-                &mut *internal_counts
-            } else {
-                &mut *counts
-            };
+        self.update_records(records, |id, offset, r, counts, big| {
             let field = OffsetField::Committed;
             match read_offset(big, id, field, r.committed_offset) {
                 None => {
@@ -545,6 +532,35 @@ impl Ledger {
                 }
                 Some(_) => {}
             }
+        });
+    }
+
+    /// Calls `f` on the slots of `records` in order (one pass, see `ChunkedVec::update_each`),
+    /// each with its id and item, the totals it counts in (the internal ones for
+    /// `__consumer_offsets` records) and the side table of big offsets.
+    #[inline]
+    fn update_records<I>(
+        &mut self,
+        records: impl IntoIterator<Item = (RecordId, I)>,
+        mut f: impl FnMut(RecordId, I, &mut Slot, &mut LedgerCounts, &mut BigOffsets),
+    ) {
+        let Ledger {
+            slots,
+            counts,
+            internal_counts,
+            big_offsets,
+            ..
+        } = self;
+        let items = records
+            .into_iter()
+            .map(|(id, item)| (id.0 as usize, (id, item)));
+        slots.update_each(items, |(id, item), r| {
+            let counts = if r.is_internal() {
+                &mut *internal_counts
+            } else {
+                &mut *counts
+            };
+            f(id, item, r, counts, big_offsets);
         });
     }
 
@@ -636,15 +652,7 @@ impl Ledger {
     /// [`Ledger::on_outcome`] for many records, in one pass.
     #[inline]
     pub(crate) fn on_outcomes(&mut self, outcomes: impl IntoIterator<Item = (RecordId, Outcome)>) {
-        let Ledger {
-            slots,
-            counts,
-            internal_counts,
-            big_offsets: big,
-            ..
-        } = self;
-        let slots_of = outcomes.into_iter().map(|(id, o)| (id.0 as usize, (id, o)));
-        slots.update_each(slots_of, |(id, outcome), r| {
+        self.update_records(outcomes, |id, outcome, r, counts, big| {
             if r.answer != Answer::Pending {
                 return;
             }
@@ -655,11 +663,6 @@ impl Ledger {
                     write_offset(big, id, OffsetField::Acked, offset),
                 ),
                 Outcome::Failed(e) => (Answer::Failed(e), NO_OFFSET),
-            };
-            let counts = if r.is_internal() {
-                &mut *internal_counts
-            } else {
-                &mut *counts
             };
             match outcome {
                 Outcome::Acked { .. } => counts.acked += 1,

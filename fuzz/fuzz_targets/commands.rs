@@ -9,7 +9,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use kafka_sim::scenario::{SCENARIO_VERSION, Timing};
+use kafka_sim::scenario::Timing;
 use kafka_sim::*;
 use libfuzzer_sys::fuzz_target;
 
@@ -341,23 +341,14 @@ impl Input {
             })
             .collect();
         Scenario {
-            version: SCENARIO_VERSION,
-            title: String::new(),
-            description: String::new(),
-            steps: Vec::new(),
-            goal: None,
-            expect: Vec::new(),
-            twin: None,
-            seed: self.seed,
             timing: if s.kafka_timing {
                 Timing::Kafka
             } else {
                 Timing::Demo
             },
-            config,
             until_ms: Some(at + SETTLE_MS),
             commands,
-            load_generator: Vec::new(),
+            ..Scenario::new(config, self.seed)
         }
     }
 }

@@ -188,16 +188,7 @@ fn post_events(peer: &Peer, store: &Store, frame: &Option<String>, posted: &mut 
         // Another run (loaded, reset): its ids start again.
         posted.next = 0;
     }
-    let events: Vec<host_api::EventOut> = rows
-        .iter()
-        .rev()
-        .filter(|r| r.id >= posted.next)
-        .map(|r| host_api::EventOut {
-            id: r.id,
-            at_ms: r.at.0,
-            text: r.text.to_string(),
-        })
-        .collect();
+    let events = host_api::EventOut::since(&rows, posted.next);
     if let Some(last) = events.last() {
         posted.next = last.id + 1;
         peer.post(&Outgoing::Events {

@@ -281,6 +281,22 @@ pub struct EventOut {
     pub text: String,
 }
 
+impl EventOut {
+    /// The events of `rows` (the log's rows, newest first) with an id of at least `first`,
+    /// oldest first: what a host has not been given yet.
+    pub fn since(rows: &[crate::log_lines::LogRow], first: u64) -> Vec<EventOut> {
+        rows.iter()
+            .rev()
+            .filter(|r| r.id >= first)
+            .map(|r| EventOut {
+                id: r.id,
+                at_ms: r.at.0,
+                text: r.text.to_string(),
+            })
+            .collect()
+    }
+}
+
 /// A message the embed posts to the host.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]

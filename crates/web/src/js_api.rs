@@ -90,16 +90,7 @@ impl JsPlayground {
     pub fn events(&mut self) -> JsValue {
         let sim = self.run.sim();
         let rows = self.run.log.rows(sim, &LogFilter::initial(), 200);
-        let events: Vec<host_api::EventOut> = rows
-            .iter()
-            .rev()
-            .filter(|r| r.id > self.last_event)
-            .map(|r| host_api::EventOut {
-                id: r.id,
-                at_ms: r.at.0,
-                text: r.text.to_string(),
-            })
-            .collect();
+        let events = host_api::EventOut::since(&rows, self.last_event + 1);
         if let Some(last) = events.last() {
             self.last_event = last.id;
         }

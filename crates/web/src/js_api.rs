@@ -27,7 +27,8 @@ use crate::store::Run;
 #[wasm_bindgen(js_name = KafkaPlayground)]
 pub struct JsPlayground {
     run: Run,
-    last_event: u64,
+    /// The id of the first event `events()` has not returned yet.
+    next_event: u64,
 }
 
 /// `value` as a plain JS object.
@@ -61,7 +62,7 @@ impl JsPlayground {
             Run::new(&StartParams::from_query(config))
         }
         .map_err(|e| JsError::new(&e))?;
-        Ok(JsPlayground { run, last_event: 0 })
+        Ok(JsPlayground { run, next_event: 0 })
     }
 
     /// Applies one command as a scenario file writes it (`{type: 'kill_broker', broker: 1}`,
@@ -90,9 +91,9 @@ impl JsPlayground {
     pub fn events(&mut self) -> JsValue {
         let sim = self.run.sim();
         let rows = self.run.log.rows(sim, &LogFilter::initial(), 200);
-        let events = host_api::EventOut::since(&rows, self.last_event + 1);
+        let events = host_api::EventOut::since(&rows, self.next_event);
         if let Some(last) = events.last() {
-            self.last_event = last.id;
+            self.next_event = last.id + 1;
         }
         to_js(&events)
     }

@@ -114,6 +114,28 @@ test('the page exports a KafkaPlayground class that runs a cluster without the U
   await page.close();
 });
 
+test('KafkaPlayground.events() returns every event exactly once, from the first (id 0)', async () => {
+  const { page, problems, playground } = await s.newPage();
+  await playground.open('?speed=1');
+  const out = await page.evaluate(() => {
+    const query = 'brokers=3&partitions=3&rate=0&groups=1&seed=7';
+    const split = new window.wasmBindings.KafkaPlayground(query);
+    split.advance(2000);
+    const first = split.events();
+    split.advance(2000);
+    const second = split.events();
+    const whole = new window.wasmBindings.KafkaPlayground(query);
+    whole.advance(4000);
+    return { first, second, whole: whole.events() };
+  });
+  assert.ok(out.first.length > 0 && out.second.length > 0, JSON.stringify(out));
+  assert.ok(out.whole.length < 200, 'the window of 200 holds the whole run, so nothing is cut off');
+  assert.equal(out.whole[0].id, 0, 'the run\'s first event is returned');
+  assert.deepEqual([...out.first, ...out.second], out.whole, 'two calls give what one call gives');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('the docs page shows a live embed and documents every parameter', async () => {
   const { page, problems } = await s.newPage({ width: 1100, height: 900 });
   await page.goto(s.url() + 'embed.html');

@@ -16,7 +16,6 @@ use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, TopicPartiti
 use crate::message::{FetchResult, Message, ProduceBatch};
 use crate::metadata::{MetadataImage, PartitionRegistration};
 use crate::node::Ctx;
-use crate::partition_log::LogEntry;
 use crate::replication::{
     DelayedProduce, FollowerState, LeaderState, ParkedFetch, PendingIsrChange, ProducerStateEntry,
     Replica, Role, ordered_isr,
@@ -490,10 +489,9 @@ impl Broker {
         let metas = ctx
             .ledger
             .sizes_and_timestamps(batch.records.iter().copied());
-        for (i, (record, meta)) in batch.records.iter().zip(metas).enumerate() {
-            let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
-            replica.log.append(entry, meta, (segment_bytes, segment_ms));
-        }
+        replica
+            .log
+            .append_batch(epoch, &batch.records, &metas, (segment_bytes, segment_ms));
         ctx.ledger
             .on_replica_appends(batch.records.iter().copied(), me, true);
         ctx.emit(EventKind::RecordsAppended {
@@ -890,31 +888,28 @@ impl Broker {
                 log_start_offset,
             } => {
                 let base = replica.log.log_end_offset();
-                let mut appended = 0u32;
                 let metas = ctx
                     .ledger
                     .sizes_and_timestamps(entries.iter().map(|e| e.record()));
-                for (e, meta) in entries.iter().zip(metas) {
-                    if !replica
+                let appended =
+                    replica
                         .log
-                        .append_fetched(*e, meta, (segment_bytes, segment_ms))
-                    {
-                        let detail = format!(
-                            "{} on broker {me}: got offset {} at LEO {}",
-                            ctx.catalog.tp_name(tp),
-                            e.offset,
-                            replica.log.log_end_offset()
-                        );
-                        ctx.emit(violation(Invariant::OffsetsContiguous, detail));
-                        break;
-                    }
-                    appended += 1;
+                        .append_fetched_all(&entries, &metas, (segment_bytes, segment_ms));
+                if let Some(e) = entries.get(appended) {
+                    let detail = format!(
+                        "{} on broker {me}: got offset {} at LEO {}",
+                        ctx.catalog.tp_name(tp),
+                        e.offset,
+                        replica.log.log_end_offset()
+                    );
+                    ctx.emit(violation(Invariant::OffsetsContiguous, detail));
                 }
                 ctx.ledger.on_replica_appends(
-                    entries[..appended as usize].iter().map(|e| e.record()),
+                    entries[..appended].iter().map(|e| e.record()),
                     me,
                     false,
                 );
+                let appended = appended as u32;
                 for e in replica
                     .log
                     .advance_log_start_offset(log_start_offset, &*ctx.ledger)

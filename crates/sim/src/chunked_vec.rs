@@ -218,6 +218,29 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
         }
     }
 
+    /// Appends `f` of each of `items`, filling the tail a chunk's room at a time (a slice's known
+    /// length lets each fill run without a check per element).
+    #[inline]
+    pub fn extend_mapped<S>(&mut self, items: &[S], mut f: impl FnMut(&S) -> T) {
+        let mut rest = items;
+        while !rest.is_empty() {
+            if self.tail.capacity() < Self::CHUNK {
+                self.tail.reserve_exact(Self::CHUNK - self.tail.len());
+            }
+            let room = Self::CHUNK - 1 - self.tail.len();
+            if room == 0 {
+                // The chunk's last slot: `push` seals it.
+                self.push(f(&rest[0]));
+                rest = &rest[1..];
+                continue;
+            }
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.tail.extend(now.iter().map(&mut f));
+            self.len += now.len();
+            rest = later;
+        }
+    }
+
     /// Calls `f` with each listed element for writing, in order, with the item that came with its
     /// index (indices past the end are skipped). A batch of records mostly lies in a few chunks:
     /// each chunk is looked up (and made unique) once per run of indices in it, not per element.
@@ -257,11 +280,46 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> ChunkedVec<T, SHIFT, GR
         }
     }
 
-    /// Grows to `len` elements with copies of `value` (never shrinks).
+    /// Grows to `len` elements with copies of `value` (never shrinks), a chunk's worth at a time.
     pub fn resize(&mut self, len: usize, value: T) {
         while self.len < len {
-            self.push(value.clone());
+            if self.tail.len() == Self::CHUNK - 1 || self.tail.capacity() < Self::CHUNK {
+                // The last slot of a chunk (which seals it), or a tail without a chunk's room.
+                self.push(value.clone());
+                continue;
+            }
+            let n = (len - self.len).min(Self::CHUNK - 1 - self.tail.len());
+            self.tail.extend(std::iter::repeat_n(value.clone(), n));
+            self.len += n;
         }
+    }
+
+    /// A reader for looking up many elements near each other: it keeps the last chunk it used.
+    #[inline]
+    pub fn reader(&self) -> Reader<'_, T, SHIFT, GROUP_SHIFT> {
+        Reader {
+            vec: self,
+            first: 0,
+            held: &[],
+        }
+    }
+
+    /// The stored slice holding element `i` (its whole chunk, or the tail, within the elements
+    /// held) and the index of that slice's first element; `None` past the end.
+    fn stored_around(&self, i: usize) -> Option<(usize, &[T])> {
+        if i >= self.len {
+            return None;
+        }
+        let at = i + self.start;
+        let base = self.tail_base();
+        let (slot, slice) = if at >= base {
+            (base, &self.tail[..])
+        } else {
+            (at & !Self::MASK, &self.chunk(at)[..])
+        };
+        // Slots before `start` were dropped from the front.
+        let skip = self.start.saturating_sub(slot);
+        Some((slot + skip - self.start, &slice[skip..]))
     }
 
     /// Keeps the first `len` elements (no-op when it holds fewer).
@@ -433,6 +491,35 @@ impl<T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> FromIterator<T>
     }
 }
 
+/// Looks up elements of a [`ChunkedVec`], keeping the slice it found the last one in, so that an
+/// element near the last one (a batch of records, mostly consecutive) costs one comparison.
+#[derive(Clone, Debug)]
+pub struct Reader<'a, T, const SHIFT: u32, const GROUP_SHIFT: u32> {
+    vec: &'a ChunkedVec<T, SHIFT, GROUP_SHIFT>,
+    /// The index of `held`'s first element.
+    first: usize,
+    held: &'a [T],
+}
+
+impl<'a, T: Clone, const SHIFT: u32, const GROUP_SHIFT: u32> Reader<'a, T, SHIFT, GROUP_SHIFT> {
+    /// Element `i`, if there is one.
+    #[inline(always)]
+    pub fn get(&mut self, i: usize) -> Option<&'a T> {
+        match self.held.get(i.wrapping_sub(self.first)) {
+            Some(x) => Some(x),
+            None => self.look_up(i),
+        }
+    }
+
+    /// Finds the slice holding element `i` and keeps it.
+    #[inline(never)]
+    fn look_up(&mut self, i: usize) -> Option<&'a T> {
+        let (first, held) = self.vec.stored_around(i)?;
+        (self.first, self.held) = (first, held);
+        held.get(i - first)
+    }
+}
+
 /// The elements of a [`ChunkedVec`] in order.
 #[derive(Clone, Debug)]
 pub struct Iter<'a, T, const SHIFT: u32, const GROUP_SHIFT: u32> {
@@ -510,9 +597,14 @@ mod tests {
                         *v.get_mut(i).unwrap() = x;
                     }
                 }
-                5 => clones.push((model.clone(), v.clone())),
+                5 if x % 2 == 0 => clones.push((model.clone(), v.clone())),
+                5 => {
+                    let items: Vec<u32> = (0..x % 11).collect();
+                    model.extend(items.iter().map(|i| i + x));
+                    v.extend_mapped(&items, |i| i + x);
+                }
                 _ => {
-                    let n = model.len() + (x as usize % 6);
+                    let n = model.len() + (x as usize % 11);
                     model.resize(n, 7);
                     v.resize(n, 7);
                 }
@@ -526,6 +618,12 @@ mod tests {
             let lo = x as usize % (model.len() + 1);
             let joined: Vec<u32> = v.slices(lo, model.len()).flatten().copied().collect();
             assert_eq!(joined, model[lo..]);
+            // A reader answers lookups in any order, near and far, and past the end.
+            let mut reader = v.reader();
+            for k in 0..model.len() + 2 {
+                let i = (k * 7 + lo) % (model.len() + 2);
+                assert_eq!(reader.get(i), model.get(i), "reader.get({i})");
+            }
             // Writing to the original never shows through a clone taken earlier.
             for (m, c) in &clones {
                 assert_eq!(c.iter().copied().collect::<Vec<_>>(), *m);

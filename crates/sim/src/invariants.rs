@@ -67,28 +67,31 @@ pub(crate) fn check_agreement(ctx: &mut Ctx<'_>, broker: BrokerId, replica: &mut
     let tp = replica.tp;
     let history = ctx.checker.history.entry(tp).or_default();
     let mut first_mismatch = None;
+    let mut reader = history.reader();
     for e in replica.log.entries_from(replica.agreed_upto) {
         if e.offset >= hw {
             break;
         }
         let i = e.offset.0 as usize;
         let record = e.record().0 as u32;
-        if history.len() <= i {
+        if i >= history.len() {
             history.resize(i, UNKNOWN);
             history.push(record);
-        } else {
-            // Read first: the other replicas usually agree, and a write may copy a chunk shared
-            // with a time-travel checkpoint.
-            let held = history[i];
-            if held == record {
-                continue;
-            }
-            if held != UNKNOWN {
-                first_mismatch.get_or_insert((e.offset, held, record));
-            }
-            // Fill a gap, or keep the newest (each divergence is reported once).
-            *history.get_mut(i).expect("within the history") = record;
+            reader = history.reader();
+            continue;
         }
+        // Read first: the other replicas usually agree, and a write may copy a chunk shared
+        // with a time-travel checkpoint.
+        let held = *reader.get(i).expect("within the history");
+        if held == record {
+            continue;
+        }
+        if held != UNKNOWN {
+            first_mismatch.get_or_insert((e.offset, held, record));
+        }
+        // Fill a gap, or keep the newest (each divergence is reported once).
+        *history.get_mut(i).expect("within the history") = record;
+        reader = history.reader();
     }
     replica.agreed_upto = hw;
     if let Some((offset, had, has)) = first_mismatch {

@@ -442,7 +442,15 @@ impl Ledger {
         &self,
         records: impl Iterator<Item = RecordId>,
     ) -> Vec<(u32, SimTime)> {
-        records.map(|id| self.size_and_timestamp(id)).collect()
+        let mut slots = self.slots.reader();
+        records
+            .map(|id| {
+                let s = slots
+                    .get(id.0 as usize)
+                    .expect("a record the ledger created");
+                (s.size_bytes, s.timestamp)
+            })
+            .collect()
     }
 
     /// Allocated record slots.

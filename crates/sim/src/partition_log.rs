@@ -142,32 +142,77 @@ impl PartitionLog {
         true
     }
 
-    /// Appends an entry fetched from the leader at the leader's offset, which may be beyond the
-    /// LEO where the leader's log was compacted (offsets are never renumbered). Returns false (and
-    /// appends nothing) if the offset would go backwards.
-    #[inline]
-    pub fn append_fetched(
+    /// Appends a leader's produce batch at the LEO: `records` at consecutive offsets, written in
+    /// `epoch`, with their sizes and timestamps (`metas`, one per record).
+    pub fn append_batch(
         &mut self,
-        entry: LogEntry,
-        meta: (u32, SimTime),
+        epoch: LeaderEpoch,
+        records: &[RecordId],
+        metas: &[(u32, SimTime)],
         segment: (u64, u64),
-    ) -> bool {
-        if entry.offset < self.log_end_offset {
-            return false;
+    ) {
+        let base = self.log_end_offset;
+        for (i, (record, meta)) in records.iter().zip(metas).enumerate() {
+            let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
+            self.account(&entry, *meta, segment);
         }
+        self.entries.extend_run(base, epoch, records);
+        self.log_end_offset = Offset(base.0 + records.len() as u64);
+    }
+
+    /// Appends entries fetched from the leader, with their sizes and timestamps (`metas`, one per
+    /// entry). Each keeps the leader's offset, which may be beyond the LEO where the leader's log
+    /// was compacted (offsets are never renumbered). Stops before the first entry whose offset
+    /// would go backwards; returns how many it appended.
+    pub fn append_fetched_all(
+        &mut self,
+        entries: &[LogEntry],
+        metas: &[(u32, SimTime)],
+        segment: (u64, u64),
+    ) -> usize {
+        let mut end = self.log_end_offset;
+        let n = entries
+            .iter()
+            .take_while(|e| {
+                let rises = e.offset >= end;
+                end = e.offset.next();
+                rises
+            })
+            .count();
+        let Some(first) = entries[..n].first() else {
+            return 0;
+        };
         if self.entries.len() == 0 && self.log_start_offset == self.log_end_offset {
             // An empty log takes the leader's first offset as its start.
-            self.log_start_offset = entry.offset;
-            self.high_watermark = self.high_watermark.max(entry.offset);
+            self.log_start_offset = first.offset;
+            self.high_watermark = self.high_watermark.max(first.offset);
         }
-        self.push(entry, meta, segment);
-        true
+        for (entry, meta) in entries[..n].iter().zip(metas) {
+            self.account(entry, *meta, segment);
+        }
+        self.entries.extend(&entries[..n]);
+        self.log_end_offset = entries[n - 1].offset.next();
+        n
     }
 
     /// Appends at the LEO; `segment` is the topic's (`segment.bytes`, `segment.ms`). Always
     /// inlined: it runs once per record per replica, and a call costs as much as its body.
     #[inline(always)]
-    fn push(&mut self, entry: LogEntry, (size, timestamp): (u32, SimTime), segment: (u64, u64)) {
+    fn push(&mut self, entry: LogEntry, meta: (u32, SimTime), segment: (u64, u64)) {
+        self.account(&entry, meta, segment);
+        self.entries.push(entry);
+        self.log_end_offset = entry.offset.next();
+    }
+
+    /// Counts an entry about to be appended in the leader-epoch cache and the segments
+    /// (rolling a new one when the active one is full or old).
+    #[inline(always)]
+    fn account(
+        &mut self,
+        entry: &LogEntry,
+        (size, timestamp): (u32, SimTime),
+        segment: (u64, u64),
+    ) {
         let (segment_bytes, segment_ms) = segment;
         if self
             .epochs
@@ -202,8 +247,6 @@ impl PartitionLog {
         }
         seg.size_bytes += size;
         seg.max_timestamp = seg.max_timestamp.max(timestamp);
-        self.entries.push(entry);
-        self.log_end_offset = entry.offset.next();
     }
 
     /// Allocated entry slots.
@@ -420,6 +463,39 @@ mod tests {
             (Offset(3), Offset(3))
         );
         assert_eq!(log.epochs().latest_epoch(), Some(LeaderEpoch(1)));
+    }
+
+    #[test]
+    fn fetched_entries_keep_the_leaders_offsets_and_stop_where_offsets_go_back() {
+        let mut log = PartitionLog::default();
+        let fetched: Vec<LogEntry> = [5, 6, 9, 10, 8, 11].map(|o| entry(o, 1)).to_vec();
+        let metas: Vec<(u32, SimTime)> = fetched
+            .iter()
+            .map(|e| TenBytes.size_and_timestamp(e.record()))
+            .collect();
+        let appended = log.append_fetched_all(&fetched, &metas, (1 << 30, u64::MAX));
+        assert_eq!(appended, 4, "offset 8 after 10 goes back");
+        assert_eq!(
+            log.log_start_offset(),
+            Offset(5),
+            "an empty log starts at the first"
+        );
+        assert_eq!(log.log_end_offset(), Offset(11));
+        let held: Vec<u64> = log.entries().map(|e| e.offset.0).collect();
+        assert_eq!(held, vec![5, 6, 9, 10]);
+        assert_eq!(log.size_bytes(), 40);
+        assert_eq!(log.get(Offset(9)), Some(entry(9, 1)));
+        assert_eq!(
+            log.get(Offset(7)),
+            None,
+            "a gap left by the leader's compaction"
+        );
+        // Nothing rises above the LEO: nothing is appended.
+        assert_eq!(
+            log.append_fetched_all(&fetched[..1], &metas[..1], (1 << 30, u64::MAX)),
+            0
+        );
+        assert_eq!(log.len(), 4);
     }
 
     #[test]

@@ -24,20 +24,20 @@ impl Ledger {
             None => self.consumption.entry(group.into()).or_default(),
         };
         let mut redelivered = 0u32;
-        for (_, id) in records {
-            let i = id.0 as usize;
-            if c.processed.len() <= i {
-                c.processed.resize(i + 1, 0);
-            }
-            let count = c.processed.get_mut(i).expect("just resized to hold it");
+        if let Some(last) = records.iter().map(|(_, id)| id.0 as usize).max() {
+            c.processed.resize(last + 1, 0);
+        }
+        let counts = &mut c.counts;
+        let ids = records.iter().map(|(_, id)| (id.0 as usize, ()));
+        c.processed.update_each(ids, |(), count| {
             let before = *count;
             *count = before.saturating_add(1);
             if before == 0 {
-                c.counts.processed += 1;
+                counts.processed += 1;
             } else {
                 redelivered += 1;
             }
-        }
+        });
         c.counts.deliveries += records.len() as u64;
         c.counts.redelivered += u64::from(redelivered);
         redelivered

@@ -16,6 +16,17 @@ struct Stored {
     epoch: u32,
 }
 
+impl Stored {
+    /// How `entry` is stored (its offset goes to the runs).
+    #[inline(always)]
+    fn of(entry: &LogEntry) -> Stored {
+        Stored {
+            record: entry.record().0 as u32,
+            epoch: entry.leader_epoch.0,
+        }
+    }
+}
+
 /// Stored entries per shared chunk: 64 × 8 bytes, small because every replica's newest chunk is
 /// copied once after each time-travel checkpoint.
 const CHUNK_SHIFT: u32 = 6;
@@ -78,18 +89,47 @@ impl EntryStore {
     }
 
     /// Appends an entry whose offset is above every stored one.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, entry: LogEntry) {
-        if self
-            .last_offset()
-            .is_none_or(|last| entry.offset.0 != last.0 + 1)
-        {
-            self.runs.push((self.stored.len(), entry.offset));
+        self.continue_or_start_run(entry.offset);
+        self.stored.push(Stored::of(&entry));
+    }
+
+    /// Appends entries whose offsets rise above every stored one, a run of consecutive offsets
+    /// at a time.
+    pub fn extend(&mut self, entries: &[LogEntry]) {
+        let mut rest = entries;
+        while let Some(first) = rest.first() {
+            let consecutive = rest
+                .windows(2)
+                .take_while(|w| w[1].offset.0 == w[0].offset.0 + 1)
+                .count();
+            let (run, later) = rest.split_at(consecutive + 1);
+            self.continue_or_start_run(first.offset);
+            self.stored.extend_mapped(run, Stored::of);
+            rest = later;
         }
-        self.stored.push(Stored {
-            record: entry.record().0 as u32,
-            epoch: entry.leader_epoch.0,
+    }
+
+    /// Appends `records` at consecutive offsets from `base` (above every stored one), all
+    /// written in `epoch`: a leader's append of a produce batch.
+    pub fn extend_run(&mut self, base: Offset, epoch: LeaderEpoch, records: &[RecordId]) {
+        if records.is_empty() {
+            return;
+        }
+        self.continue_or_start_run(base);
+        self.stored.extend_mapped(records, |r| Stored {
+            record: r.0 as u32,
+            epoch: epoch.0,
         });
+    }
+
+    /// Starts a new run at `offset` unless it follows the last entry's offset.
+    #[inline(always)]
+    fn continue_or_start_run(&mut self, offset: Offset) {
+        if self.last_offset().is_none_or(|last| offset.0 != last.0 + 1) {
+            self.runs.push((self.stored.len(), offset));
+        }
     }
 
     /// Index of the first entry with offset ≥ `offset` (len if none).
@@ -136,17 +176,17 @@ impl EntryStore {
             let (start, first) = self.runs[run];
             let run_end = self.runs.get(run + 1).map_or(end, |(s, _)| (*s).min(end));
             let base = first.0.wrapping_sub(start as u64);
-            out.extend(
-                self.stored
-                    .slices(at, run_end)
-                    .flatten()
-                    .zip(at..)
-                    .map(|(s, k)| {
-                        let offset = Offset(base.wrapping_add(k as u64));
-                        LogEntry::new(offset, LeaderEpoch(s.epoch), RecordId(u64::from(s.record)))
-                    }),
-            );
-            at = run_end;
+            // One `extend` per chunk slice: a slice's exact length lets it write without a
+            // capacity check per entry (a flattened iterator would not).
+            for slice in self.stored.slices(at, run_end) {
+                let from = base.wrapping_add(at as u64);
+                out.extend(slice.iter().enumerate().map(|(k, s)| {
+                    let offset = Offset(from.wrapping_add(k as u64));
+                    LogEntry::new(offset, LeaderEpoch(s.epoch), RecordId(u64::from(s.record)))
+                }));
+                at += slice.len();
+            }
+            debug_assert_eq!(at, run_end);
         }
         out
     }
@@ -288,6 +328,41 @@ mod tests {
         let read: Vec<u64> = store.read(1, 4).iter().map(|e| e.offset.0).collect();
         assert_eq!(read, vec![4, 5, 9, 10], "a read crosses runs");
         assert_eq!(store.read(5, 10), vec![entry(20)]);
+    }
+
+    #[test]
+    fn appending_many_at_once_stores_what_appending_one_by_one_does() {
+        let offsets = [3, 4, 5, 9, 10, 20, 21, 22, 23, 40];
+        let entries: Vec<LogEntry> = offsets.iter().map(|&o| entry(o)).collect();
+        let mut one_by_one = EntryStore::default();
+        for e in &entries {
+            one_by_one.push(*e);
+        }
+        // In two calls, split inside a run: the second call continues the first's run.
+        let mut at_once = EntryStore::default();
+        at_once.extend(&entries[..7]);
+        at_once.extend(&entries[7..]);
+        assert_eq!(offsets_of(&at_once), offsets);
+        assert_eq!(at_once.runs, one_by_one.runs);
+        assert_eq!(at_once.read(0, 100), one_by_one.read(0, 100));
+        // A leader's batch: consecutive offsets in one epoch, continuing the last run or not.
+        let mut batch = EntryStore::default();
+        let records = |from: u64, n: u64| {
+            (from..from + n)
+                .map(|o| RecordId(o + 100))
+                .collect::<Vec<_>>()
+        };
+        batch.extend_run(Offset(3), LeaderEpoch(1), &records(3, 3));
+        batch.extend_run(Offset(6), LeaderEpoch(1), &records(6, 2));
+        batch.extend_run(Offset(30), LeaderEpoch(1), &records(30, 1));
+        batch.extend_run(Offset(31), LeaderEpoch(1), &[]);
+        assert_eq!(offsets_of(&batch), [3, 4, 5, 6, 7, 30]);
+        assert_eq!(batch.runs, vec![(0, Offset(3)), (5, Offset(30))]);
+        assert_eq!(batch.get(5), Some(entry(30)));
+    }
+
+    fn offsets_of(store: &EntryStore) -> Vec<u64> {
+        offsets(store)
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use crate::chunked_vec::ChunkedVec;
 use crate::event::{AllowedBy, EventKind, Invariant};
-use crate::ids::{BrokerId, ConsumerId, RecordId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, Offset, RecordId, TopicPartition};
 use crate::node::Ctx;
 use crate::replication::Replica;
 
@@ -67,31 +67,43 @@ pub(crate) fn check_agreement(ctx: &mut Ctx<'_>, broker: BrokerId, replica: &mut
     let tp = replica.tp;
     let history = ctx.checker.history.entry(tp).or_default();
     let mut first_mismatch = None;
-    let mut reader = history.reader();
-    for e in replica.log.entries_from(replica.agreed_upto) {
-        if e.offset >= hw {
+    let mut entries = replica.log.entries_from(replica.agreed_upto);
+    // A piece at a time: runs of entries at consecutive offsets, compared with the history's
+    // slices in tight loops.
+    while let Some((first, piece)) = entries.next_piece() {
+        if first >= hw {
             break;
         }
-        let i = e.offset.0 as usize;
-        let record = e.record().0 as u32;
-        if i >= history.len() {
-            history.resize(i, UNKNOWN);
-            history.push(record);
-            reader = history.reader();
-            continue;
+        let below_hw = piece.len().min((hw.0 - first.0) as usize);
+        let piece = &piece[..below_hw];
+        let (mut i, mut k) = (first.0 as usize, 0);
+        while k < piece.len() {
+            if i >= history.len() {
+                // Past the history's end: the rest is new.
+                history.resize(i, UNKNOWN);
+                history.extend_mapped(&piece[k..], |s| s.record);
+                break;
+            }
+            // Read first: the other replicas usually agree, and a write may copy a chunk shared
+            // with a time-travel checkpoint.
+            let held = history.slice_from(i);
+            let n = held.len().min(piece.len() - k);
+            let differs = held[..n]
+                .iter()
+                .zip(&piece[k..k + n])
+                .position(|(h, s)| *h != s.record);
+            let Some(d) = differs else {
+                (i, k) = (i + n, k + n);
+                continue;
+            };
+            let (had, has) = (held[d], piece[k + d].record);
+            if had != UNKNOWN {
+                first_mismatch.get_or_insert((Offset((i + d) as u64), had, has));
+            }
+            // Fill a gap, or keep the newest (each divergence is reported once).
+            *history.get_mut(i + d).expect("within the history") = has;
+            (i, k) = (i + d + 1, k + d + 1);
         }
-        // Read first: the other replicas usually agree, and a write may copy a chunk shared
-        // with a time-travel checkpoint.
-        let held = *reader.get(i).expect("within the history");
-        if held == record {
-            continue;
-        }
-        if held != UNKNOWN {
-            first_mismatch.get_or_insert((e.offset, held, record));
-        }
-        // Fill a gap, or keep the newest (each divergence is reported once).
-        *history.get_mut(i).expect("within the history") = record;
-        reader = history.reader();
     }
     replica.agreed_upto = hw;
     if let Some((offset, had, has)) = first_mismatch {

@@ -250,6 +250,15 @@ fn unclean_election_loses_committed_records() {
         }
     )));
     assert!(!t.violations().is_empty());
+    // The new leader wrote other records at offsets the old one had committed: the checker
+    // sees the replicas disagree below the high watermark.
+    assert!(t.violations().iter().any(|e| matches!(
+        e.kind,
+        EventKind::InvariantViolated {
+            invariant: Invariant::ReplicasAgreeBelowHighWatermark,
+            ..
+        }
+    )));
 }
 
 /// A slowed follower (extra latency on its link to the leader larger than replica.lag.time.max.ms)

@@ -11,8 +11,9 @@ use crate::partition_log::LogEntry;
 
 /// One stored entry; its offset comes from the run it belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Stored {
-    record: u32,
+pub(crate) struct Stored {
+    /// The record's ledger index.
+    pub(crate) record: u32,
     epoch: u32,
 }
 
@@ -272,6 +273,23 @@ impl Entries<'_> {
             .get(run + 1)
             .map_or(self.store.stored.len(), |(s, _)| *s);
         self.base = first.0.wrapping_sub(start as u64);
+    }
+}
+
+impl<'a> Entries<'a> {
+    /// The next entries stored together at consecutive offsets (the rest of a chunk within a
+    /// run), with the first one's offset: for passes that compare many entries at once.
+    pub(crate) fn next_piece(&mut self) -> Option<(Offset, &'a [Stored])> {
+        if self.chunk.is_empty() {
+            self.refill();
+        }
+        if self.chunk.is_empty() {
+            return None;
+        }
+        let first = Offset(self.base.wrapping_add(self.i as u64));
+        let piece = std::mem::take(&mut self.chunk);
+        self.i += piece.len();
+        Some((first, piece))
     }
 }
 

@@ -152,10 +152,8 @@ impl PartitionLog {
         segment: (u64, u64),
     ) {
         let base = self.log_end_offset;
-        for (i, (record, meta)) in records.iter().zip(metas).enumerate() {
-            let entry = LogEntry::new(Offset(base.0 + i as u64), epoch, *record);
-            self.account(&entry, *meta, segment);
-        }
+        let offsets = (base.0..).map(Offset);
+        self.account_all(offsets.zip(metas).map(|(o, m)| (o, epoch, *m)), segment);
         self.entries.extend_run(base, epoch, records);
         self.log_end_offset = Offset(base.0 + records.len() as u64);
     }
@@ -187,9 +185,11 @@ impl PartitionLog {
             self.log_start_offset = first.offset;
             self.high_watermark = self.high_watermark.max(first.offset);
         }
-        for (entry, meta) in entries[..n].iter().zip(metas) {
-            self.account(entry, *meta, segment);
-        }
+        let appended = entries[..n].iter().zip(metas);
+        self.account_all(
+            appended.map(|(e, m)| (e.offset, e.leader_epoch, *m)),
+            segment,
+        );
         self.entries.extend(&entries[..n]);
         self.log_end_offset = entries[n - 1].offset.next();
         n
@@ -202,6 +202,49 @@ impl PartitionLog {
         self.account(&entry, meta, segment);
         self.entries.push(entry);
         self.log_end_offset = entry.offset.next();
+    }
+
+    /// [`PartitionLog::account`] for many entries (offset, epoch, size and timestamp), with the
+    /// latest epoch and the active segment held in locals between entries.
+    #[inline(always)]
+    fn account_all(
+        &mut self,
+        entries: impl Iterator<Item = (Offset, LeaderEpoch, (u32, SimTime))>,
+        (segment_bytes, segment_ms): (u64, u64),
+    ) {
+        let mut latest = self.epochs.latest_epoch();
+        let mut active = self.segments.pop();
+        for (offset, epoch, (size, timestamp)) in entries {
+            if latest.is_none_or(|e| e < epoch) {
+                self.epochs.assign(epoch, offset);
+                latest = Some(epoch);
+            }
+            let size = u64::from(size);
+            let seg = match &mut active {
+                Some(s)
+                    if s.size_bytes == 0
+                        || (s.size_bytes + size <= segment_bytes
+                            && timestamp.since(s.first_timestamp) < segment_ms) =>
+                {
+                    s
+                }
+                _ => {
+                    self.segments.extend(active.take());
+                    active.insert(Segment {
+                        base_offset: offset,
+                        size_bytes: 0,
+                        max_timestamp: timestamp,
+                        first_timestamp: timestamp,
+                    })
+                }
+            };
+            if seg.size_bytes == 0 {
+                seg.first_timestamp = timestamp;
+            }
+            seg.size_bytes += size;
+            seg.max_timestamp = seg.max_timestamp.max(timestamp);
+        }
+        self.segments.extend(active);
     }
 
     /// Counts an entry about to be appended in the leader-epoch cache and the segments
@@ -496,6 +539,43 @@ mod tests {
             0
         );
         assert_eq!(log.len(), 4);
+    }
+
+    #[test]
+    fn batches_roll_segments_and_assign_epochs_as_single_appends_do() {
+        // Entries 0..10 in epochs 1 then 2; 10-byte records sent at their offset's time.
+        let epoch_of = |o: u64| if o < 6 { 1 } else { 2 };
+        for segment in [(30, u64::MAX), (1 << 30, 4), (25, 3)] {
+            let mut single = PartitionLog::default();
+            for o in 0..10 {
+                let meta = TenBytes.size_and_timestamp(RecordId(o));
+                assert!(single.append(entry(o, epoch_of(o)), meta, segment));
+            }
+            let entries: Vec<LogEntry> = (0..10).map(|o| entry(o, epoch_of(o))).collect();
+            let metas: Vec<(u32, SimTime)> = (0..10)
+                .map(|o| TenBytes.size_and_timestamp(RecordId(o)))
+                .collect();
+            let mut fetched = PartitionLog::default();
+            assert_eq!(
+                fetched.append_fetched_all(&entries[..4], &metas[..4], segment),
+                4
+            );
+            assert_eq!(
+                fetched.append_fetched_all(&entries[4..], &metas[4..], segment),
+                6
+            );
+            let mut led = PartitionLog::default();
+            let records: Vec<RecordId> = (0..10).map(RecordId).collect();
+            led.append_batch(LeaderEpoch(1), &records[..6], &metas[..6], segment);
+            led.append_batch(LeaderEpoch(2), &records[6..], &metas[6..], segment);
+            for other in [&fetched, &led] {
+                assert_eq!(other.segments(), single.segments(), "{segment:?}");
+                assert_eq!(other.epochs(), single.epochs());
+                assert_eq!(other.log_end_offset(), Offset(10));
+                assert!(other.entries().eq(single.entries()));
+            }
+            assert!(single.segments().len() > 1, "{segment:?} rolls");
+        }
     }
 
     #[test]

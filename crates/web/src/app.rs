@@ -17,6 +17,7 @@ use crate::event_log::EventLog;
 use crate::frame_loop::use_frame_loop;
 use crate::groups_panel::GroupsPanel;
 use crate::inspector::Inspector;
+use crate::lane_sight::{LaneSight, SightHandle};
 use crate::lanes::Lanes;
 use crate::ledger_panel::LedgerPanel;
 use crate::log_lines::{BUSY_LOG_ROWS, LOG_ROWS};
@@ -86,6 +87,10 @@ struct ViewCache {
     groups_stamp: u64,
     log_stamp: u64,
     frame: u64,
+    /// Busy frames so far: they alternate between a lane's turn and the clock's.
+    beat: u64,
+    /// The clock and the scrubber as last drawn: now, the end of the recording, entries ahead.
+    clock: (SimTime, SimTime, usize),
     lanes: Vec<Rc<LaneView>>,
     /// The groups generation each lane's markers were made from.
     lane_marks: Vec<u64>,
@@ -102,10 +107,12 @@ struct ViewCache {
     story: Option<Rc<StoryView>>,
 }
 
-/// Lanes refreshed per frame when the cluster is busy; the others keep last frame's view, so
-/// every lane is redrawn several times a second while a frame stays cheap (the bench's 36 lanes:
-/// each about 3.3 times a second at 60 frames a second).
-const LANES_PER_FRAME: usize = 2;
+/// Lanes refreshed per lane frame (every other frame) when the cluster is busy, taking turns
+/// among the lanes on screen ([`LaneSight`]); the others keep their last view, so every lane in
+/// sight is redrawn several times a second while a frame stays cheap (the bench's page has about
+/// 7 lanes within half a screen of the viewport: each redrawn about 4 times a second at 60
+/// frames a second). A lane coming on screen is redrawn at once.
+const LANES_PER_FRAME: usize = 1;
 
 fn node_code(n: &NodeId) -> u64 {
     match n {
@@ -138,7 +145,7 @@ fn cluster_key(sim: &Sim, partitions: &[PartitionView], key: &mut Vec<u64>) {
     }
 }
 
-fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
+fn page_view(store: &Store, cache: &mut ViewCache, sight: &LaneSight) -> PageView {
     let run = store.run.borrow();
     let sim = run.sim();
     let run_id = Rc::as_ptr(&store.run) as usize;
@@ -181,18 +188,43 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
     // A busy frame that already reads the groups or redraws the event log leaves the lanes'
     // turn to the next frame, so that the work spreads over frames instead of piling up on one.
     let lanes_wait = !full && (regrouped || logged);
-    let turns = partitions.len().div_ceil(LANES_PER_FRAME).max(1) as u64;
+    // Lanes that came on screen are redrawn now; the busy frames' turns go round the lanes on
+    // screen (a lane not drawn yet always is).
+    let arrived = sight.take_arrived();
+    let shown: Vec<bool> = partitions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            cache
+                .lanes
+                .get(i)
+                .filter(|c| c.tp == v.tp)
+                .is_none_or(|c| sight.is_shown(&c.name))
+        })
+        .collect();
+    let shown_count = shown.iter().filter(|s| **s).count();
+    let turns = shown_count.div_ceil(LANES_PER_FRAME).max(1) as u64;
+    // A busy frame either redraws a lane on screen or moves the clock and the scrubber, never
+    // both: in the browser each costs about as much as the rest of the frame, and frames with
+    // both were the slowest ones. So each lane on screen is redrawn every 2 x turns frames.
+    let lane_frame = !full && !lanes_wait && shown_count > 0 && cache.beat % 2 == 1;
+    cache.beat += 1;
     let generation = cache.groups_gen;
     let mut marks_of = std::mem::take(&mut cache.lane_marks);
     marks_of.resize(partitions.len(), u64::MAX);
     // A busy cluster refreshes a few lanes per frame, records and group markers alike; the other
     // lanes keep last frame's view.
+    let mut on_screen = 0u64;
     let lanes: Vec<Rc<LaneView>> = partitions
         .iter()
         .enumerate()
         .map(|(i, v)| {
             let cached = cache.lanes.get(i).filter(|c| c.tp == v.tp);
-            let turn = full || (!lanes_wait && i as u64 % turns == cache.frame % turns);
+            let mut turn = full || cached.is_some_and(|c| arrived.contains(&c.name));
+            if shown[i] {
+                turn |= lane_frame && on_screen % turns == cache.frame % turns;
+                on_screen += 1;
+            }
             let lane = match cached {
                 Some(c) if !turn => return c.clone(),
                 Some(c) if view_model::lane_is_current(c, v) => {
@@ -225,8 +257,10 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         .collect();
     cache.lanes.clone_from(&lanes);
     cache.lane_marks = marks_of;
-    if !lanes_wait {
+    if lane_frame {
         cache.frame += 1;
+    } else {
+        cache.clock = (sim.now(), run.timeline.end(), run.timeline.entries_ahead());
     }
 
     let mut key = std::mem::take(&mut cache.cluster_key);
@@ -287,9 +321,9 @@ fn page_view(store: &Store, cache: &mut ViewCache) -> PageView {
         inspector,
         groups,
         legend: cache.legend.clone(),
-        now: sim.now(),
-        end: run.timeline.end(),
-        ahead: run.timeline.entries_ahead(),
+        now: cache.clock.0,
+        end: cache.clock.1,
+        ahead: cache.clock.2,
         story,
         session_timeout_ms: sim.config().broker.broker_session_timeout_ms,
         consumer_session_timeout_ms: sim.config().consumer.session_timeout_ms,
@@ -349,10 +383,12 @@ pub fn App(props: &AppProps) -> Html {
     });
 
     let view_cache = use_mut_ref(ViewCache::default);
+    let sight = (*use_memo((), |_| LaneSight::new())).clone();
     let view = {
         let store = (*store).clone();
+        let sight = sight.clone();
         use_memo(store.version, move |_| {
-            page_view(&store, &mut view_cache.borrow_mut())
+            page_view(&store, &mut view_cache.borrow_mut(), &sight)
         })
     };
     let log_rows = {
@@ -464,7 +500,8 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="col-main">
                     if shows(Panel::Lanes) {
                     <Lanes lanes={view.lanes.clone()} calm={view.calm} selection={store.selection.clone()}
-                           legend={view.legend.clone()} onselect={callbacks.onselect.clone()} />
+                           legend={view.legend.clone()} onselect={callbacks.onselect.clone()}
+                           sight={SightHandle(sight.clone())} />
                     }
                     if shows(Panel::Groups) {
                     <GroupsPanel view={view.groups.clone()} session_timeout_ms={view.consumer_session_timeout_ms}

@@ -14,6 +14,7 @@ use kafka_sim::{Offset, RecordId, TopicPartition};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::lane_sight::SightHandle;
 use crate::store::Selection;
 use crate::view_model::{CellView, GroupMark, KEY_COLOURS, LANE_WINDOW, LaneView};
 
@@ -52,6 +53,8 @@ pub struct LanesProps {
     pub calm: bool,
     /// The consumer groups with their colours and consumer counts, for the legend.
     pub legend: Rc<Vec<(Rc<str>, u8, usize)>>,
+    /// Which lanes are on screen (each lane registers its element).
+    pub sight: SightHandle,
 }
 
 /// All lanes, grouped by topic.
@@ -100,7 +103,7 @@ pub fn Lanes(props: &LanesProps) -> Html {
                             };
                             html! {
                                 <Lane key={lane.name.to_string()} lane={lane.clone()} {selected}
-                                      onselect={props.onselect.clone()} />
+                                      onselect={props.onselect.clone()} sight={props.sight.clone()} />
                             }
                         }) }
                     </div>
@@ -119,6 +122,8 @@ pub struct LaneProps {
     pub selected: Option<Option<u64>>,
     /// Inspect.
     pub onselect: Callback<Selection>,
+    /// Which lanes are on screen.
+    pub sight: SightHandle,
 }
 
 /// Class of a group's colour, by palette index.
@@ -138,6 +143,24 @@ fn from_right(lane: &LaneView, offset: u64) -> u64 {
 pub fn Lane(props: &LaneProps) -> Html {
     let lane = &props.lane;
     let tp = lane.tp;
+    let node = use_node_ref();
+    {
+        // The lane's element is watched while it is drawn; its name keys what the browser says.
+        let (node, sight, name) = (node.clone(), props.sight.0.clone(), lane.name.clone());
+        use_effect_with(name, move |name| {
+            let element = node.cast::<web_sys::Element>();
+            if let Some(e) = &element {
+                sight.observe(e);
+            }
+            let name = name.clone();
+            move || {
+                if let Some(e) = &element {
+                    sight.unobserve(e);
+                }
+                sight.forget(&name);
+            }
+        });
+    }
     let onhead = {
         let onselect = props.onselect.clone();
         Callback::from(move |_: MouseEvent| onselect.emit(Selection::Partition(tp)))
@@ -182,8 +205,8 @@ pub fn Lane(props: &LaneProps) -> Html {
         }
     };
     html! {
-        <div class={classes!("lane", (props.selected == Some(None)).then_some("selected"), lane.leader.is_none().then_some("offline"))}
-             data-testid={format!("lane-{}", lane.name)}
+        <div ref={node} class={classes!("lane", (props.selected == Some(None)).then_some("selected"), lane.leader.is_none().then_some("offline"))}
+             data-testid={format!("lane-{}", lane.name)} data-lane={lane.name.clone()}
              data-leader={lane.leader.map(|b| b.to_string()).unwrap_or_default()}
              data-hw={lane.high_watermark.to_string()} data-leo={lane.log_end_offset.to_string()}>
             <button class="lane-head" onclick={onhead}

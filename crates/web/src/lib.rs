@@ -10,8 +10,8 @@
 //! - the load generator is the core's (`kafka_sim::scenario::load_generator`), recorded in the run.
 //! - [`log_lines`] — the bounded event log with lazy narration; [`chart_series`] — chart samples.
 //! - [`view_model`] — pure functions from the run to the components' props.
-//! - Components, one per panel: [`lanes`], [`cluster`], [`producer_panel`], [`controls`],
-//!   [`event_log`], [`inspector`], [`ledger_panel`], [`charts`], [`groups_panel`],
+//! - Components, one per panel: [`lanes`] (with [`lane_sight`]: which lanes are on screen),
+//!   [`cluster`], [`producer_panel`], [`controls`], [`event_log`], [`inspector`], [`ledger_panel`], [`charts`], [`groups_panel`],
 //!   [`config_panel`], [`overlays`] (help, "What is modelled").
 //! - Time travel and runs: [`scrubber`] (the timeline), [`run_menu`] (share, export, import,
 //!   presets, new run), [`share_link`] (`#run=` links) over [`compression`] (the browser's
@@ -40,6 +40,7 @@ pub mod groups_panel;
 pub mod host_api;
 pub mod inspector;
 pub mod js_api;
+pub mod lane_sight;
 pub mod lanes;
 pub mod ledger_panel;
 pub mod log_lines;

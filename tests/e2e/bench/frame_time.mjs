@@ -14,7 +14,8 @@
 //      interval = time between frame starts (shows dropped frames).
 //    JS heap (after a forced GC) and wasm linear memory are sampled every 10 s.
 // 4. Main-thread CPU per frame from a 5 s Chrome trace (thread time, so less skewed by other
-//    processes than the wall-clock figures above), split into script, style, layout and paint.
+//    processes than the wall-clock figures above), split into script, style, layout and paint,
+//    and its p50/p95 over the frames (every task from one frame's start to the next's).
 import { loadavg, cpus } from 'node:os';
 import { serveDirectory } from '../support/static_server.mjs';
 import { launch, DIST } from '../support/browser.mjs';
@@ -145,6 +146,17 @@ async function traceCpu(browser, url) {
   console.log(`  ${raf.length} frames in 5 s; per frame: all tasks ${per('RunTask')}, rAF (sim + Yew) ${per('FireAnimationFrame')}, ` +
     `style ${per('UpdateLayoutTree')}, layout ${per('Layout')}, pre-paint ${per('PrePaint')}, paint ${per('Paint')}, ` +
     `layerize ${per('Layerize')}, commit ${per('Commit')}`);
+  // The same thread time frame by frame (every task from one frame's start to the next's), so
+  // that the budget's percentile can be read off a loaded machine too.
+  const starts = raf.map((e) => e.ts).sort((a, b) => a - b);
+  const perFrame = new Float64Array(starts.length);
+  const tasks = events.filter((e) => e.tid === main && e.ph === 'X' && e.name === 'RunTask' && e.tdur).sort((a, b) => a.ts - b.ts);
+  let i = 0;
+  for (const t of tasks) {
+    while (i + 1 < starts.length && starts[i + 1] <= t.ts + t.dur) i++;
+    if (t.ts + t.dur >= starts[0]) perFrame[i] += t.tdur / 1000;
+  }
+  console.log(`  main-thread CPU per frame: p50 ${ms(pct(perFrame, 50))}  p95 ${ms(pct(perFrame, 95))}  p99 ${ms(pct(perFrame, 99))}`);
   await page.close();
 }
 

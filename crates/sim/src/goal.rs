@@ -386,7 +386,9 @@ impl Watch {
                     .enumerate()
                     .filter_map(|(i, r)| Some(((r.tp, r.committed_offset?), RecordId(i as u64)))),
             );
-        let mut seen = std::collections::BTreeSet::new();
+        // Ids arrive in increasing order until the first one out of order ends the check, so
+        // each insertion lands at the end of the vector.
+        let mut seen = VecSet::new();
         let mut last = None;
         let mut count = 0u64;
         for (_, tp, first, n) in self.processed.iter().filter(|p| p.0 == g as u32) {

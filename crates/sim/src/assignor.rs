@@ -36,7 +36,8 @@ mod sticky;
 
 pub use self::range::compare_members;
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::{VecMap, VecSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -395,7 +396,7 @@ pub fn assign(
 }
 
 fn first_duplicate_id(members: &[Subscription]) -> String {
-    let mut seen = BTreeSet::new();
+    let mut seen = VecSet::new();
     members
         .iter()
         .find(|m| !seen.insert(m.member_id.as_str()))
@@ -435,12 +436,12 @@ impl<'a> Group<'a> {
         all_topics: &BTreeMap<String, u32>,
         members: &'a [Subscription],
     ) -> Result<Self, AssignError> {
-        let mut ids = BTreeSet::new();
+        let mut ids = VecSet::new();
         for member in members {
             if !ids.insert(member.member_id.as_str()) {
                 return Err(AssignError::DuplicateMemberId(member.member_id.clone()));
             }
-            let mut seen = BTreeSet::new();
+            let mut seen = VecSet::new();
             if let Some(topic) = member.topics.iter().find(|t| !seen.insert(t.as_str())) {
                 return Err(AssignError::DuplicateTopic {
                     member_id: member.member_id.clone(),
@@ -555,7 +556,7 @@ impl<'a> Group<'a> {
     /// Builds a `partition → member id` map.
     pub(crate) fn owner_map(
         &self,
-        owners: &BTreeMap<Tp, usize>,
+        owners: &VecMap<Tp, usize>,
     ) -> BTreeMap<TopicPartitionName, String> {
         crate::sort::map_of(
             owners

@@ -17,7 +17,8 @@
 //! the coordinator lookup, and the poll loop; `rebalance.rs` the group protocol and the heartbeat
 //! thread, `fetcher.rs` fetching and positions, `offset_commit.rs` the commits.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vec_map::{VecMap, VecSet};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::agenda::TimerKey;
@@ -142,7 +143,7 @@ pub(crate) struct Consumer {
     /// Closing gracefully after the current batch.
     stopping: bool,
     // Metadata.
-    leaders: BTreeMap<TopicPartition, (Option<BrokerId>, u32)>,
+    leaders: crate::metadata::ClientLeaders,
     partition_counts: Vec<u32>,
     metadata_requested_at: Option<SimTime>,
     // Group membership.
@@ -154,15 +155,15 @@ pub(crate) struct Consumer {
     rejoin_needed: bool,
     /// An assignment the SyncGroup answer brought while the application was busy; it takes
     /// effect at the next poll.
-    pending_assignment: Option<BTreeSet<TopicPartition>>,
+    pending_assignment: Option<VecSet<TopicPartition>>,
     /// The eager sticky assignor's memory: the last assignment received and its generation.
     sticky_user_data: Option<(Vec<TopicPartition>, i32)>,
     assignor: Option<Assignor>,
     /// The leader's `assignmentSnapshot`: partition counts of the group's topics it assigned from.
-    assignment_snapshot: Option<BTreeMap<String, u32>>,
+    assignment_snapshot: Option<std::collections::BTreeMap<String, u32>>,
     // Ownership and positions.
-    pub assigned: BTreeSet<TopicPartition>,
-    partitions: BTreeMap<TopicPartition, PartitionState>,
+    pub assigned: VecSet<TopicPartition>,
+    partitions: VecMap<TopicPartition, PartitionState>,
     /// Partitions with buffered records, in the order their fetches completed.
     completed: VecDeque<TopicPartition>,
     // Application.
@@ -177,9 +178,9 @@ pub(crate) struct Consumer {
     /// When the pending `ConsumerWake` timer fires.
     wake_at: Option<SimTime>,
     next_correlation: u64,
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: VecMap<u64, InFlight>,
     /// Brokers whose connection closed: failures in a row, and no reconnecting before when.
-    reconnect_backoff: BTreeMap<BrokerId, (u32, SimTime)>,
+    reconnect_backoff: VecMap<BrokerId, (u32, SimTime)>,
 }
 
 impl Consumer {
@@ -204,7 +205,7 @@ impl Consumer {
             alive: true,
             crashed: false,
             stopping: false,
-            leaders: BTreeMap::new(),
+            leaders: crate::metadata::ClientLeaders::new(),
             partition_counts: Vec::new(),
             metadata_requested_at: None,
             coordinator: None,
@@ -217,8 +218,8 @@ impl Consumer {
             sticky_user_data: None,
             assignor: None,
             assignment_snapshot: None,
-            assigned: BTreeSet::new(),
-            partitions: BTreeMap::new(),
+            assigned: VecSet::new(),
+            partitions: VecMap::new(),
             completed: VecDeque::new(),
             app: App::Polling,
             last_poll: now,
@@ -228,8 +229,8 @@ impl Consumer {
             commit_retry: None,
             wake_at: None,
             next_correlation: 0,
-            in_flight: BTreeMap::new(),
-            reconnect_backoff: BTreeMap::new(),
+            in_flight: VecMap::new(),
+            reconnect_backoff: VecMap::new(),
             config,
         }
     }
@@ -615,7 +616,7 @@ impl Consumer {
         &self,
         ctx: &Ctx<'_>,
         topics: impl Iterator<Item = &'a String>,
-    ) -> BTreeMap<String, u32> {
+    ) -> std::collections::BTreeMap<String, u32> {
         crate::sort::map_of(topics.filter_map(|t| {
             let id = ctx.catalog.id(t)?;
             let n = self.partition_counts.get(id.0 as usize).copied()?;

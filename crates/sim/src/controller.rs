@@ -7,7 +7,7 @@
 //! (the Raft quorum comes later); committed changes are pushed to brokers and clients as metadata
 //! updates instead of being fetched from the metadata log.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use crate::agenda::TimerKey;
 use crate::error::KafkaError;
@@ -30,8 +30,8 @@ pub(crate) struct BrokerRegistration {
 /// The controller.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Controller {
-    pub brokers: BTreeMap<BrokerId, BrokerRegistration>,
-    pub partitions: BTreeMap<TopicPartition, PartitionRegistration>,
+    pub brokers: VecMap<BrokerId, BrokerRegistration>,
+    pub partitions: VecMap<TopicPartition, PartitionRegistration>,
     pub partition_counts: Vec<u32>,
     pub metadata_offset: u64,
     next_broker_epoch: u64,

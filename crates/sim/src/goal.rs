@@ -3,7 +3,7 @@
 //! as they come and answers each [`Check`] against the run so far — live on the page, at the end
 //! in tests.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::{VecMap, VecSet};
 
 use serde::Serialize;
 
@@ -177,17 +177,17 @@ pub enum Check {
 /// Follows a run's events and answers [`Check`]s.
 #[derive(Clone, Debug, Default)]
 pub struct Watch {
-    leader_changes: BTreeSet<TopicPartition>,
+    leader_changes: VecSet<TopicPartition>,
     unclean: bool,
-    produce_errors: BTreeSet<KafkaError>,
-    retried_errors: BTreeSet<KafkaError>,
-    allowed: BTreeSet<String>,
+    produce_errors: VecSet<KafkaError>,
+    retried_errors: VecSet<KafkaError>,
+    allowed: VecSet<String>,
     unallowed: u64,
     generations: Vec<(String, u32)>,
-    deleted: BTreeSet<(TopicPartition, bool)>,
-    offline: BTreeSet<TopicPartition>,
-    smallest_isr: BTreeMap<TopicPartition, usize>,
-    fenced: BTreeSet<BrokerId>,
+    deleted: VecSet<(TopicPartition, bool)>,
+    offline: VecSet<TopicPartition>,
+    smallest_isr: VecMap<TopicPartition, usize>,
+    fenced: VecSet<BrokerId>,
     /// Group names, indexed by `processed`'s first field.
     groups: Vec<String>,
     /// Every processed batch in order: (group, partition, first offset, count).
@@ -378,14 +378,17 @@ impl Watch {
             return min == 0;
         };
         let ledger = sim.ledger();
-        let at: BTreeMap<(TopicPartition, Offset), RecordId> = crate::sort::map_of(
-            ledger
-                .records()
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| Some(((r.tp, r.committed_offset?), RecordId(i as u64)))),
-        );
-        let mut seen = BTreeSet::new();
+        let at: std::collections::BTreeMap<(TopicPartition, Offset), RecordId> =
+            crate::sort::map_of(
+                ledger
+                    .records()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| Some(((r.tp, r.committed_offset?), RecordId(i as u64)))),
+            );
+        // Ids arrive in increasing order until the first one out of order ends the check, so
+        // each insertion lands at the end of the vector.
+        let mut seen = VecSet::new();
         let mut last = None;
         let mut count = 0u64;
         for (_, tp, first, n) in self.processed.iter().filter(|p| p.0 == g as u32) {
@@ -464,7 +467,7 @@ fn processed_everything(sim: &Sim, group: &str) -> bool {
     let Some(view) = sim.group_views().into_iter().find(|g| g.group == group) else {
         return false;
     };
-    let topics: BTreeSet<_> = crate::sort::set_of(view.lag.iter().map(|r| r.tp.topic));
+    let topics: VecSet<_> = crate::sort::set_of(view.lag.iter().map(|r| r.tp.topic));
     sim.ledger().records().iter().enumerate().all(|(i, r)| {
         !topics.contains(&r.tp.topic)
             || !r.committed

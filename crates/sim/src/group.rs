@@ -75,7 +75,7 @@ pub use self::member::{
 };
 pub use self::state::{ClassicGroup, GroupState};
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -494,7 +494,7 @@ pub enum GroupEvent {
     /// The leader's assignment was installed; the group is Stable.
     AssignmentInstalled {
         generation_id: GenerationId,
-        assignment: BTreeMap<MemberId, Vec<TopicPartitionName>>,
+        assignment: VecMap<MemberId, Vec<TopicPartitionName>>,
     },
     /// A guarantee broke.
     InvariantViolated {

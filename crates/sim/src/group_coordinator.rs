@@ -21,7 +21,7 @@
 //! Simplified: FindCoordinator is answered from the client's metadata (the same answer a broker
 //! gives: the leader of the group's partition); loading takes no time.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::rc::Rc;
 
 use crate::agenda::TimerKey;
@@ -86,7 +86,7 @@ struct HostedGroup {
     offsets_tp: TopicPartition,
     incarnation: u32,
     /// Requests the state machine has not answered yet: request id → (consumer, correlation).
-    waiting: BTreeMap<RequestId, (ConsumerId, u64)>,
+    waiting: VecMap<RequestId, (ConsumerId, u64)>,
 }
 
 /// What a coordinator write completes (`CoordinatorRuntime`'s deferred event).
@@ -118,12 +118,12 @@ struct PendingCommit {
 /// The coordinator state of one broker.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct GroupCoordinator {
-    groups: BTreeMap<Rc<str>, HostedGroup>,
+    groups: VecMap<Rc<str>, HostedGroup>,
     /// Committed offsets of the groups whose offsets partition this broker leads.
-    offsets: BTreeMap<Rc<str>, BTreeMap<TopicPartition, Offset>>,
+    offsets: VecMap<Rc<str>, VecMap<TopicPartition, Offset>>,
     pending_commits: Vec<PendingCommit>,
     /// Live group timers by token (the agenda fires `TimerKey::GroupTimer { token }`).
-    timers: BTreeMap<u64, (Rc<str>, GroupTimerKey)>,
+    timers: VecMap<u64, (Rc<str>, GroupTimerKey)>,
     next_token: u64,
     next_request: u64,
 }
@@ -135,7 +135,7 @@ impl GroupCoordinator {
     }
 
     /// A group's committed offsets, if this broker hosts its offsets partition.
-    pub fn committed(&self, group: &str) -> Option<&BTreeMap<TopicPartition, Offset>> {
+    pub fn committed(&self, group: &str) -> Option<&VecMap<TopicPartition, Offset>> {
         self.offsets.get(group)
     }
 
@@ -220,7 +220,7 @@ impl Broker {
                 group: group_state,
                 offsets_tp,
                 incarnation,
-                waiting: BTreeMap::new(),
+                waiting: VecMap::new(),
             };
             self.coordinator.groups.insert(group.clone(), hosted);
         }
@@ -665,7 +665,7 @@ impl Broker {
         let Some(replica) = self.replicas.get(&tp) else {
             return;
         };
-        let mut groups: BTreeMap<Rc<str>, &GroupMetadataValue> = BTreeMap::new();
+        let mut groups: VecMap<Rc<str>, &GroupMetadataValue> = VecMap::new();
         for e in replica.log.entries() {
             match ctx.ledger.stored_value(e.record()) {
                 Some(Value::OffsetCommit(v)) => {
@@ -693,7 +693,7 @@ impl Broker {
                 group,
                 offsets_tp: tp,
                 incarnation: ctx.checker.next_group_incarnation(),
-                waiting: BTreeMap::new(),
+                waiting: VecMap::new(),
             };
             self.coordinator.groups.insert(name.clone(), hosted);
             self.apply_group_output(ctx, &name, out);

@@ -64,6 +64,7 @@ pub mod time;
 pub mod timeline;
 pub mod topic;
 mod tp_map;
+pub mod vec_map;
 pub mod view;
 pub mod workload;
 

@@ -1,7 +1,7 @@
 //! The simulated network: per-link latency with seeded jitter, FIFO per link (as a TCP
 //! connection is), links that can be cut one way or both and healed, and slowed links.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::{VecMap, VecSet};
 
 use crate::config::NetworkConfig;
 use crate::ids::NodeId;
@@ -12,9 +12,10 @@ use crate::time::SimTime;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Network {
     config: NetworkConfig,
-    cut: BTreeSet<(NodeId, NodeId)>,
-    extra_ms: BTreeMap<(NodeId, NodeId), u64>,
-    last_delivery: BTreeMap<(NodeId, NodeId), SimTime>,
+    cut: VecSet<(NodeId, NodeId)>,
+    extra_ms: VecMap<(NodeId, NodeId), u64>,
+    // One entry per link that carried a message, looked up per message: a tree, not a vector.
+    last_delivery: std::collections::BTreeMap<(NodeId, NodeId), SimTime>,
 }
 
 impl Network {

@@ -11,18 +11,20 @@
 //! [`set_of`] insert instead, which gives the same collection.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
-/// The map of `entries`, as `collect()` builds it (a later duplicate key wins), by insertion.
-pub(crate) fn map_of<K: Ord, V>(entries: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
-    let mut map = BTreeMap::new();
+/// The map of `entries` (a `BTreeMap` or a `VecMap`), as `collect()` builds it (a later
+/// duplicate key wins), by insertion.
+pub(crate) fn map_of<M: Default + Extend<(K, V)>, K: Ord, V>(
+    entries: impl IntoIterator<Item = (K, V)>,
+) -> M {
+    let mut map = M::default();
     map.extend(entries);
     map
 }
 
-/// The set of `items`, as `collect()` builds it, by insertion.
-pub(crate) fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
-    let mut set = BTreeSet::new();
+/// The set of `items` (a `BTreeSet` or a `VecSet`), as `collect()` builds it, by insertion.
+pub(crate) fn set_of<S: Default + Extend<T>, T: Ord>(items: impl IntoIterator<Item = T>) -> S {
+    let mut set = S::default();
     set.extend(items);
     set
 }
@@ -90,9 +92,16 @@ mod tests {
     #[test]
     fn maps_and_sets_are_the_collected_ones() {
         let pairs = [(3, "c"), (1, "a"), (3, "z"), (2, "b")];
-        assert_eq!(map_of(pairs), pairs.into_iter().collect::<BTreeMap<_, _>>());
-        assert_eq!(map_of(pairs)[&3], "z");
-        assert_eq!(set_of([3, 1, 3, 2]), BTreeSet::from([1, 2, 3]));
+        use std::collections::{BTreeMap, BTreeSet};
+        let collected: BTreeMap<_, _> = pairs.into_iter().collect();
+        assert_eq!(map_of::<BTreeMap<_, _>, _, _>(pairs), collected);
+        assert_eq!(map_of::<BTreeMap<_, _>, _, _>(pairs)[&3], "z");
+        let vec_map: crate::vec_map::VecMap<_, _> = map_of(pairs);
+        assert!(vec_map.iter().eq(collected.iter()));
+        assert_eq!(
+            set_of::<BTreeSet<_>, _>([3, 1, 3, 2]),
+            BTreeSet::from([1, 2, 3])
+        );
     }
 
     #[test]

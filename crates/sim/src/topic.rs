@@ -1,7 +1,7 @@
 //! The topic catalog: names, partition counts and per-topic configuration, as created by the
 //! admin commands. Every node reads it (configuration propagation is not delayed — a simplification).
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use crate::config::{BrokerConfig, TopicConfig};
 use crate::ids::{TopicId, TopicPartition};
@@ -31,7 +31,7 @@ impl TopicInfo {
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     topics: Vec<TopicInfo>,
-    by_name: BTreeMap<String, TopicId>,
+    by_name: VecMap<String, TopicId>,
     defaults: BrokerConfig,
 }
 

@@ -176,8 +176,8 @@ pub(crate) fn group_views(
     consumers: &[crate::consumer::Consumer],
     brokers: &[Broker],
 ) -> Vec<GroupView> {
-    use std::collections::{BTreeMap, BTreeSet};
-    let mut by_group: BTreeMap<&str, Vec<&crate::consumer::Consumer>> = BTreeMap::new();
+    use crate::vec_map::{VecMap, VecSet};
+    let mut by_group: VecMap<&str, Vec<&crate::consumer::Consumer>> = VecMap::new();
     for c in consumers {
         by_group.entry(&c.group).or_default().push(c);
     }
@@ -192,7 +192,7 @@ pub(crate) fn group_views(
                 .filter(|b| b.alive);
             let hosted = host.and_then(|b| b.coordinator.group(group));
             let committed = host.and_then(|b| b.coordinator.committed(group));
-            let topics: BTreeSet<&str> = crate::sort::set_of(
+            let topics: VecSet<&str> = crate::sort::set_of(
                 members
                     .iter()
                     .flat_map(|c| c.topics.iter().map(String::as_str)),

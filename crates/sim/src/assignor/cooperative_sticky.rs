@@ -11,7 +11,7 @@
 //! Simplified: the userData fallback for the generation (ConsumerProtocolSubscription v1) is
 //! folded into [`Subscription::generation`](super::Subscription::generation).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::{VecMap, VecSet};
 
 use super::sticky::{self, OwnershipSource, remove_first};
 use super::{AssignError, Group, GroupAssignment, Tp};
@@ -41,11 +41,11 @@ pub(crate) fn assign(
 fn compute_partitions_transferring_ownership(
     group: &Group<'_>,
     lists: &[Vec<Tp>],
-) -> Result<BTreeMap<Tp, usize>, AssignError> {
-    let mut added = BTreeMap::new();
-    let mut revoked = BTreeSet::new();
+) -> Result<VecMap<Tp, usize>, AssignError> {
+    let mut added = VecMap::new();
+    let mut revoked = VecSet::new();
     for (m, assigned) in lists.iter().enumerate() {
-        let mut owned = BTreeSet::new();
+        let mut owned = VecSet::new();
         for claimed in &group.members[m].owned_partitions {
             // Partitions of topics that are gone can only be revoked, never added.
             if let Some(tp) = group.internal(m, claimed)? {

@@ -203,7 +203,7 @@ pub fn hash_map_order<S: AsRef<str>>(keys: &[S], initial_capacity: Option<usize>
         Some(n) => JavaHashSet::with_initial_capacity(n),
         None => JavaHashSet::new(),
     };
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::vec_map::VecSet::new();
     for (index, key) in keys.iter().enumerate() {
         let key = key.as_ref();
         if seen.insert(key) {

@@ -15,7 +15,8 @@
 
 mod general;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vec_map::{VecMap, VecSet};
+use std::collections::VecDeque;
 
 use super::java_order::hash_map_order;
 use super::{AssignError, DEFAULT_GENERATION, Group, GroupAssignment, TopicPartitionName, Tp};
@@ -35,7 +36,7 @@ pub(crate) enum OwnershipSource {
 pub(crate) struct StickyOutcome {
     pub(crate) lists: Vec<Vec<Tp>>,
     /// `partitionsTransferringOwnership`: `Some` on the uniform path, `None` (Java's null) else.
-    pub(crate) transferring: Option<BTreeMap<Tp, usize>>,
+    pub(crate) transferring: Option<VecMap<Tp, usize>>,
 }
 
 /// `MemberData` of member `m`: the partitions it claims and their generation.
@@ -57,7 +58,7 @@ struct Claims {
     /// `consumerToOwnedPartitions`, indexed like the members.
     owned: Vec<Vec<Tp>>,
     /// `partitionsWithMultiplePreviousOwners`.
-    multiple_owners: BTreeSet<Tp>,
+    multiple_owners: VecSet<Tp>,
 }
 
 /// `allSubscriptionsEqual`: checks the subscriptions and settles ownership claims, in the
@@ -71,10 +72,10 @@ fn all_subscriptions_equal(
     let mut claims = Claims {
         all_equal: true,
         owned: vec![Vec::new(); n],
-        multiple_owners: BTreeSet::new(),
+        multiple_owners: VecSet::new(),
     };
-    let mut subscribed: BTreeSet<&str> = BTreeSet::new();
-    let mut previous_owner: BTreeMap<Tp, usize> = BTreeMap::new();
+    let mut subscribed: VecSet<&str> = VecSet::new();
+    let mut previous_owner: VecMap<Tp, usize> = VecMap::new();
     for m in 0..n {
         let topics = &group.members[m].topics;
         // Kafka re-seeds the set while it is empty, so an empty first subscription matches anything.
@@ -133,7 +134,7 @@ pub(crate) fn run(
     if group.members.is_empty() {
         return Ok(StickyOutcome {
             lists: Vec::new(),
-            transferring: Some(BTreeMap::new()),
+            transferring: Some(VecMap::new()),
         });
     }
     if claims.all_equal {
@@ -157,15 +158,15 @@ pub(crate) fn assign(
     Ok(GroupAssignment {
         assignment: group.result(&outcome.lists),
         partitions_transferring_ownership: outcome.transferring.map(|t| group.owner_map(&t)),
-        withheld: BTreeMap::new(),
+        withheld: std::collections::BTreeMap::new(),
     })
 }
 
 /// `ConstrainedAssignmentBuilder`: every member subscribes to the same topics.
 struct Constrained<'g, 'a> {
     group: &'g Group<'a>,
-    multiple_owners: BTreeSet<Tp>,
-    all_revoked: BTreeSet<Tp>,
+    multiple_owners: VecSet<Tp>,
+    all_revoked: VecSet<Tp>,
     /// `unfilledMembersWithUnderMinQuotaPartitions`.
     under_min: Vec<usize>,
     /// `unfilledMembersWithExactlyMinQuotaPartitions`.
@@ -176,17 +177,17 @@ struct Constrained<'g, 'a> {
     current_over_min: usize,
     assignment: Vec<Vec<Tp>>,
     assigned: Vec<Tp>,
-    transferring: BTreeMap<Tp, usize>,
+    transferring: VecMap<Tp, usize>,
 }
 
 impl<'g, 'a> Constrained<'g, 'a> {
-    fn new(group: &'g Group<'a>, multiple_owners: BTreeSet<Tp>) -> Self {
+    fn new(group: &'g Group<'a>, multiple_owners: VecSet<Tp>) -> Self {
         let n = group.members.len();
         let total = group.total_partitions();
         Self {
             group,
             multiple_owners,
-            all_revoked: BTreeSet::new(),
+            all_revoked: VecSet::new(),
             under_min: Vec::new(),
             exactly_min: VecDeque::new(),
             min_quota: total / n,
@@ -195,14 +196,14 @@ impl<'g, 'a> Constrained<'g, 'a> {
             current_over_min: 0,
             assignment: vec![Vec::new(); n],
             assigned: Vec::new(),
-            transferring: BTreeMap::new(),
+            transferring: VecMap::new(),
         }
     }
 
     fn build(mut self, owned: Vec<Vec<Tp>>) -> Result<StickyOutcome, AssignError> {
         self.assign_owned_partitions(owned);
         let unassigned: Vec<Tp> = {
-            let assigned: BTreeSet<Tp> = crate::sort::set_of(self.assigned.iter().copied());
+            let assigned: VecSet<Tp> = crate::sort::set_of(self.assigned.iter().copied());
             (0..self.group.topics.len())
                 .flat_map(|t| self.group.partitions_of(t))
                 .filter(|tp| !assigned.contains(tp))

@@ -6,7 +6,7 @@
 //! `AbstractCoordinator.HeartbeatThread` (heartbeats, coordinator lookup, the
 //! `max.poll.interval.ms` check).
 
-use std::collections::BTreeSet;
+use crate::vec_map::VecSet;
 
 use crate::agenda::TimerKey;
 use crate::assignor::{AssignmentStrategy, Assignor, TopicPartitionName};
@@ -217,7 +217,7 @@ impl Consumer {
             .and_then(|n| n.parse::<AssignmentStrategy>().ok())
             .unwrap_or(self.config.partition_assignment_strategy[0]);
         let subscriptions: Vec<_> = r.members.iter().map(|m| m.to_subscription()).collect();
-        let group_subscription: BTreeSet<&String> =
+        let group_subscription: VecSet<&String> =
             crate::sort::set_of(subscriptions.iter().flat_map(|s| s.topics.iter()));
         let topics = self.partition_counts_of(ctx, group_subscription.into_iter());
         self.assignment_snapshot = Some(topics.clone());
@@ -252,7 +252,7 @@ impl Consumer {
             self.on_group_error(ctx, from, e);
             return;
         }
-        let new: BTreeSet<TopicPartition> =
+        let new: VecSet<TopicPartition> =
             crate::sort::set_of(r.assignment.iter().filter_map(|n| {
                 ctx.catalog.id(&n.topic).map(|topic| TopicPartition {
                     topic,
@@ -274,7 +274,7 @@ impl Consumer {
 
     /// `onJoinComplete`: the new assignment takes effect — cooperative members give up only
     /// what moved (and rejoin so it can be handed over), eager ones own exactly the new set.
-    pub(super) fn apply_assignment(&mut self, ctx: &mut Ctx<'_>, new: BTreeSet<TopicPartition>) {
+    pub(super) fn apply_assignment(&mut self, ctx: &mut Ctx<'_>, new: VecSet<TopicPartition>) {
         // `StickyAssignor.onAssignment`: remembered for the next JoinGroup's userData.
         self.sticky_user_data = Some((new.iter().copied().collect(), self.generation.0));
         // Cooperative: give up only what moved, then rejoin so it can be handed over.

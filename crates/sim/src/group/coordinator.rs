@@ -14,7 +14,7 @@
 //! with `onLoaded`); the session-timeout range check of `GroupCoordinatorService.joinGroup`; and
 //! the session refresh of `OffsetMetadataManager.commitOffset`.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use super::member::{ClassicGroupMember, JoinGroupRequestProtocol};
 use super::state::{ClassicGroup, Ctx, PendingWrite, TimerPayload};
@@ -70,7 +70,7 @@ impl ClassicGroup {
                 if self.members.is_leader(&member_id) {
                     // The assignment is installed once its GroupMetadata record is committed.
                     let assignment = self.full_assignment(sync.assignments);
-                    let by_member: BTreeMap<&MemberId, &Vec<_>> =
+                    let by_member: VecMap<&MemberId, &Vec<_>> =
                         crate::sort::map_of(assignment.iter().map(|(m, p)| (m, p)));
                     let value = self.metadata_value(|m| {
                         by_member

@@ -10,7 +10,7 @@
 //! does (bucket `spread(hash) & (capacity - 1)`, then insertion order; the table doubles past
 //! 0.75 × capacity and never shrinks); it keeps its own copy because `JavaHashSet` is not `Clone`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::{VecMap, VecSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -173,7 +173,7 @@ impl ClassicGroupMember {
     }
 
     /// `vote`: the first of its protocols, by preference, that is a candidate.
-    fn vote(&self, candidates: &BTreeSet<&str>) -> Option<&str> {
+    fn vote(&self, candidates: &VecSet<&str>) -> Option<&str> {
         self.protocols
             .iter()
             .map(|p| p.name.as_str())
@@ -188,7 +188,7 @@ impl ClassicGroupMember {
             .map(|p| &p.metadata)
     }
 
-    fn protocol_names(&self) -> BTreeSet<&str> {
+    fn protocol_names(&self) -> VecSet<&str> {
         crate::sort::set_of(self.protocols.iter().map(|p| p.name.as_str()))
     }
 }
@@ -208,13 +208,13 @@ pub(super) struct Members {
     threshold: usize,
     next_sequence: u64,
     /// `staticMembers`: group.instance.id → member id.
-    static_members: BTreeMap<String, MemberId>,
+    static_members: VecMap<String, MemberId>,
     /// `pendingJoinMembers`: ids handed out with MEMBER_ID_REQUIRED, not yet joined.
-    pending_join: BTreeSet<MemberId>,
+    pending_join: VecSet<MemberId>,
     /// `pendingSyncMembers`: members of this generation that have not sent SyncGroup.
-    pending_sync: BTreeSet<MemberId>,
+    pending_sync: VecSet<MemberId>,
     /// `supportedProtocols`: protocol name → how many members support it.
-    supported_protocols: BTreeMap<String, usize>,
+    supported_protocols: VecMap<String, usize>,
     leader: Option<MemberId>,
 }
 
@@ -225,10 +225,10 @@ impl Default for Members {
             capacity: 16,
             threshold: 12,
             next_sequence: 0,
-            static_members: BTreeMap::new(),
-            pending_join: BTreeSet::new(),
-            pending_sync: BTreeSet::new(),
-            supported_protocols: BTreeMap::new(),
+            static_members: VecMap::new(),
+            pending_join: VecSet::new(),
+            pending_sync: VecSet::new(),
+            supported_protocols: VecMap::new(),
             leader: None,
         }
     }
@@ -308,7 +308,7 @@ impl Members {
         self.pending_sync.clear();
     }
 
-    pub(super) fn pending_sync(&self) -> &BTreeSet<MemberId> {
+    pub(super) fn pending_sync(&self) -> &VecSet<MemberId> {
         &self.pending_sync
     }
 
@@ -508,7 +508,7 @@ impl Members {
     /// most preferred; most votes wins, ties going to the first in the iteration order of
     /// Kafka's `votesByProtocol` `HashMap` (`Stream.max` keeps the earlier of equals).
     pub(super) fn select_protocol(&self) -> Option<String> {
-        let candidates: BTreeSet<&str> = crate::sort::set_of(
+        let candidates: VecSet<&str> = crate::sort::set_of(
             self.supported_protocols
                 .iter()
                 .filter(|&(_, &count)| count == self.members.len())

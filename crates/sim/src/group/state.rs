@@ -12,7 +12,7 @@
 //! the [`RequestId`] the host gave the request. Kafka's `timer.schedule(key, …)` becomes a
 //! [`TimerRequest`]; the group remembers its live timers and ignores any other firing.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -209,9 +209,9 @@ pub struct ClassicGroup {
     pub(super) new_member_added: bool,
     /// Member ids handed out so far (the deterministic stand-in for Kafka's UUIDs).
     pub(super) member_ids_generated: u64,
-    pub(super) timers: BTreeMap<GroupTimerKey, (SimTime, TimerPayload)>,
+    pub(super) timers: VecMap<GroupTimerKey, (SimTime, TimerPayload)>,
     /// GroupMetadata writes the host has not reported on yet.
-    pub(super) pending_writes: BTreeMap<WriteId, PendingWrite>,
+    pub(super) pending_writes: VecMap<WriteId, PendingWrite>,
     pub(super) writes_issued: u64,
 }
 
@@ -229,8 +229,8 @@ impl ClassicGroup {
             members: Members::default(),
             new_member_added: false,
             member_ids_generated: 0,
-            timers: BTreeMap::new(),
-            pending_writes: BTreeMap::new(),
+            timers: VecMap::new(),
+            pending_writes: VecMap::new(),
             writes_issued: 0,
         }
     }
@@ -409,8 +409,7 @@ impl ClassicGroup {
         &self,
         assignments: Vec<(MemberId, Vec<TopicPartitionName>)>,
     ) -> Vec<(MemberId, Vec<TopicPartitionName>)> {
-        let mut given: BTreeMap<MemberId, Vec<TopicPartitionName>> =
-            crate::sort::map_of(assignments);
+        let mut given: VecMap<MemberId, Vec<TopicPartitionName>> = crate::sort::map_of(assignments);
         self.members
             .ids()
             .into_iter()
@@ -466,9 +465,8 @@ impl ClassicGroup {
         cx: &mut Ctx,
         assignments: Vec<(MemberId, Vec<TopicPartitionName>)>,
     ) {
-        let mut given: BTreeMap<MemberId, Vec<TopicPartitionName>> =
-            crate::sort::map_of(assignments);
-        let mut installed = BTreeMap::new();
+        let mut given: VecMap<MemberId, Vec<TopicPartitionName>> = crate::sort::map_of(assignments);
+        let mut installed = VecMap::new();
         for member_id in self.members.ids() {
             let partitions = given.remove(&member_id).unwrap_or_default();
             if let Some(member) = self.members.get_mut(&member_id) {
@@ -482,7 +480,7 @@ impl ClassicGroup {
             generation_id: self.generation_id,
             assignment: installed.clone(),
         });
-        let mut owners: BTreeMap<&TopicPartitionName, &MemberId> = BTreeMap::new();
+        let mut owners: VecMap<&TopicPartitionName, &MemberId> = VecMap::new();
         for (member_id, partitions) in &installed {
             for tp in partitions {
                 if let Some(other) = owners.insert(tp, member_id) {

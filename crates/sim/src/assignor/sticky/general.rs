@@ -12,7 +12,7 @@
 //!
 //! Simplified: no rack-aware passes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::{VecMap, VecSet};
 
 use super::{OwnershipSource, member_data, remove_first};
 use crate::assignor::java_order::JavaHashSet;
@@ -23,7 +23,7 @@ fn npe(what: &str) -> AssignError {
 }
 
 /// `ConsumerGenerationPair` per partition: its most recent previous owner and that generation.
-type PrevAssignment = BTreeMap<Tp, (usize, i32)>;
+type PrevAssignment = VecMap<Tp, (usize, i32)>;
 
 /// Member pair `(src, dst)` of a movement.
 type Pair = (usize, usize);
@@ -31,8 +31,8 @@ type Pair = (usize, usize);
 /// `PartitionMovements`: moves made during this balance, to avoid ping-pong within a topic.
 #[derive(Default)]
 struct PartitionMovements {
-    by_topic: BTreeMap<usize, BTreeMap<Pair, JavaHashSet<Tp>>>,
-    movements: BTreeMap<Tp, Pair>,
+    by_topic: VecMap<usize, VecMap<Pair, JavaHashSet<Tp>>>,
+    movements: VecMap<Tp, Pair>,
 }
 
 impl PartitionMovements {
@@ -93,9 +93,9 @@ struct General<'g, 'a> {
     potential_consumers: Vec<Vec<usize>>,
     /// `currentAssignment`; `None` while a member is set aside as fixed.
     current: Vec<Option<Vec<Tp>>>,
-    partition_consumer: BTreeMap<Tp, usize>,
+    partition_consumer: VecMap<Tp, usize>,
     /// `sortedCurrentSubscriptions`: (assigned count, member id rank).
-    sorted: BTreeSet<(usize, usize)>,
+    sorted: VecSet<(usize, usize)>,
     /// Member index by id rank.
     by_rank: Vec<usize>,
     movements: PartitionMovements,
@@ -142,7 +142,7 @@ pub(super) fn build(
         potential_consumers,
         current: owned.into_iter().map(Some).collect(),
         partition_consumer,
-        sorted: BTreeSet::new(),
+        sorted: VecSet::new(),
         by_rank,
         movements: PartitionMovements::default(),
         revocation_required: false,
@@ -157,7 +157,7 @@ pub(super) fn build(
         .flat_map(|&t| group.partitions_of(t))
         .collect();
     let prev = prepopulate(group, source, max_generation)?;
-    let assigned: BTreeSet<Tp> = crate::sort::set_of(builder.assign_owned_partitions());
+    let assigned: VecSet<Tp> = crate::sort::set_of(builder.assign_owned_partitions());
     let unassigned: Vec<Tp> = sorted_all
         .iter()
         .copied()
@@ -341,7 +341,7 @@ impl General<'_, '_> {
         if min + 1 >= max {
             return Ok(true);
         }
-        let mut owner: BTreeMap<Tp, usize> = BTreeMap::new();
+        let mut owner: VecMap<Tp, usize> = VecMap::new();
         for (m, list) in self.current.iter().enumerate() {
             for &tp in list.iter().flatten() {
                 owner.insert(tp, m);
@@ -377,7 +377,7 @@ impl General<'_, '_> {
         // Kafka's loop can cycle forever (e.g. moving a partition back to a previous owner that
         // no longer subscribes to its topic); each pass is a function of the state at its start,
         // so a repeated start state proves it, and we stop instead of hanging.
-        let mut seen = BTreeSet::new();
+        let mut seen = VecSet::new();
         loop {
             if !seen.insert(self.state_fingerprint()) {
                 return Err(AssignError::KafkaNeverTerminates(

@@ -5,8 +5,6 @@
 //! Mirrors `ReplicaManager`, `Partition` and `AbstractFetcherThread`. Simplified: one fetch per
 //! partition (Kafka batches all partitions of a leader in one fetch session).
 
-use std::collections::BTreeMap;
-
 use crate::agenda::TimerKey;
 use crate::config::Acks;
 use crate::error::KafkaError;
@@ -21,6 +19,7 @@ use crate::replication::{
     Replica, Role, ordered_isr,
 };
 use crate::tp_map::TpMap;
+use crate::vec_map::VecMap;
 
 /// Most entries returned by one fetch (Kafka bounds by bytes; this bounds by count).
 const MAX_FETCH_ENTRIES: usize = 4096;
@@ -1088,8 +1087,8 @@ pub(crate) fn truncate(ctx: &mut Ctx<'_>, me: BrokerId, replica: &mut Replica, t
 fn rebuild_producer_state(
     log: &crate::partition_log::PartitionLog,
     ctx: &Ctx<'_>,
-) -> BTreeMap<ProducerId, ProducerStateEntry> {
-    let mut state: BTreeMap<ProducerId, ProducerStateEntry> = BTreeMap::new();
+) -> VecMap<ProducerId, ProducerStateEntry> {
+    let mut state: VecMap<ProducerId, ProducerStateEntry> = VecMap::new();
     for e in log.entries() {
         let Some(r) = ctx.ledger.get(e.record()) else {
             continue;

@@ -5,7 +5,7 @@
 //! committed prefix disagrees with it breaks `ReplicasAgreeBelowHighWatermark` — expected only after
 //! an unclean leader election.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::chunked_vec::ChunkedVec;
@@ -13,6 +13,7 @@ use crate::event::{AllowedBy, EventKind, Invariant};
 use crate::ids::{BrokerId, ConsumerId, Offset, RecordId, TopicPartition};
 use crate::node::Ctx;
 use crate::replication::Replica;
+use crate::vec_map::{VecMap, VecSet};
 
 /// Marks an offset the history has not seen (a gap left by retention or compaction).
 const UNKNOWN: u32 = u32::MAX;
@@ -22,12 +23,12 @@ const UNKNOWN: u32 = u32::MAX;
 pub(crate) struct Checker {
     /// Record ids by offset, 32 bits each (see `LogEntry::new`): one slot per committed record.
     /// In chunks shared with time-travel checkpoints until written.
-    history: BTreeMap<TopicPartition, ChunkedVec<u32, 6>>,
-    unclean: BTreeSet<TopicPartition>,
+    history: VecMap<TopicPartition, ChunkedVec<u32, 6>>,
+    unclean: VecSet<TopicPartition>,
     /// Owner of each partition per (group, incarnation, generation).
     owners: BTreeMap<(Rc<str>, u32, i32, TopicPartition), ConsumerId>,
     /// Per (group, partition): offsets below this were checked for skips.
-    skip_checked: BTreeMap<(Rc<str>, TopicPartition), crate::ids::Offset>,
+    skip_checked: VecMap<(Rc<str>, TopicPartition), crate::ids::Offset>,
     group_incarnations: u32,
 }
 

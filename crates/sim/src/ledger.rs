@@ -283,7 +283,7 @@ pub struct Ledger {
     pub keys: Keys,
     counts: LedgerCounts,
     internal_counts: LedgerCounts,
-    consumption: BTreeMap<std::rc::Rc<str>, consumption::GroupConsumption>,
+    consumption: crate::vec_map::VecMap<std::rc::Rc<str>, consumption::GroupConsumption>,
 }
 
 impl crate::partition_log::RecordMeta for Ledger {

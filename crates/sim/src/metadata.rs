@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use crate::ids::{BrokerId, LeaderEpoch, TopicPartition};
 use crate::time::SimTime;
@@ -39,7 +39,7 @@ pub struct MetadataImage {
 }
 
 /// A client's view of partition leaders: leader and the partition epoch it came with.
-pub(crate) type ClientLeaders = BTreeMap<TopicPartition, (Option<BrokerId>, u32)>;
+pub(crate) type ClientLeaders = VecMap<TopicPartition, (Option<BrokerId>, u32)>;
 
 /// Merges a metadata update into a client's view (producers and consumers alike): partition
 /// counts only grow, and a registration replaces the known one unless it is older (by partition

@@ -4,7 +4,9 @@
 //! Mirrors `KafkaProducer`, `RecordAccumulator` and `Sender`. Simplified: in-flight requests are
 //! limited per partition rather than per connection; clients get metadata from the controller.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::vec_map::VecMap;
 use std::rc::Rc;
 
 use crate::agenda::TimerKey;
@@ -74,16 +76,16 @@ struct InFlight {
 pub(crate) struct Producer {
     pub id: ProducerId,
     pub config: ProducerConfig,
-    leaders: BTreeMap<TopicPartition, (Option<BrokerId>, u32)>,
+    leaders: crate::metadata::ClientLeaders,
     pub partition_counts: Vec<u32>,
     queues: TpMap<PartitionQueue>,
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: VecMap<u64, InFlight>,
     next_request: u64,
-    next_sequence: BTreeMap<TopicPartition, u32>,
+    next_sequence: VecMap<TopicPartition, u32>,
     /// Built-in sticky partitioner: per topic, the sticky partition and bytes produced to it.
-    sticky: BTreeMap<u32, (u32, u64)>,
+    sticky: VecMap<u32, (u32, u64)>,
     /// Round-robin partitioner: per topic counter.
-    round_robin: BTreeMap<u32, u32>,
+    round_robin: VecMap<u32, u32>,
     /// When metadata was last requested (at most one request per `retry.backoff.ms`).
     metadata_requested_at: Option<SimTime>,
     /// Idempotent producer epoch (KIP-360), bumped to reset sequences after a failed batch.
@@ -98,14 +100,14 @@ impl Producer {
         Producer {
             id,
             config,
-            leaders: BTreeMap::new(),
+            leaders: VecMap::new(),
             partition_counts: Vec::new(),
             queues: TpMap::default(),
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             next_request: 0,
-            next_sequence: BTreeMap::new(),
-            sticky: BTreeMap::new(),
-            round_robin: BTreeMap::new(),
+            next_sequence: VecMap::new(),
+            sticky: VecMap::new(),
+            round_robin: VecMap::new(),
             metadata_requested_at: None,
             producer_epoch: 0,
             epoch_bump_pending: false,

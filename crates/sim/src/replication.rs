@@ -8,7 +8,7 @@
 //! Simplified: one AlterPartition in flight at a time, retried after a timeout; the "caught up and
 //! ISR-eligible" clause of the maximal ISR is left out.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use crate::config::Acks;
 use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, Offset, ProducerId, TopicPartition};
@@ -81,7 +81,7 @@ pub(crate) struct LeaderState {
     pub parked_fetches: Vec<ParkedFetch>,
     pub parked_consumer_fetches: Vec<ParkedConsumerFetch>,
     pub delayed_produces: Vec<DelayedProduce>,
-    pub producers: BTreeMap<ProducerId, ProducerStateEntry>,
+    pub producers: VecMap<ProducerId, ProducerStateEntry>,
 }
 
 /// Follower-only state.
@@ -170,7 +170,7 @@ impl LeaderState {
             parked_fetches: Vec::new(),
             parked_consumer_fetches: Vec::new(),
             delayed_produces: Vec::new(),
-            producers: BTreeMap::new(),
+            producers: VecMap::new(),
         }
     }
 

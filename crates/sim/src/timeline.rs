@@ -455,7 +455,7 @@ impl Timeline {
 
     /// Recounts each checkpoint's bytes against the next one (after some were dropped).
     fn recount_checkpoint_bytes(&mut self) {
-        let mut next: Option<std::collections::BTreeSet<usize>> = None;
+        let mut next: Option<Vec<usize>> = None;
         for c in self.checkpoints.iter_mut().rev() {
             c.bytes = next.as_ref().map_or(0, |n| bytes_not_in(&c.sim, n));
             next = Some(chunk_set(&c.sim));
@@ -473,20 +473,20 @@ impl Timeline {
     }
 }
 
-/// The addresses of the record chunks a cluster holds.
-fn chunk_set(sim: &Sim) -> std::collections::BTreeSet<usize> {
-    let mut set = std::collections::BTreeSet::new();
-    sim.for_each_chunk(&mut |at, _| {
-        set.insert(at);
-    });
+/// The addresses of the record chunks a cluster holds, sorted (a set built once, then searched).
+fn chunk_set(sim: &Sim) -> Vec<usize> {
+    let mut set = Vec::new();
+    sim.for_each_chunk(&mut |at, _| set.push(at));
+    set.sort_unstable();
+    set.dedup();
     set
 }
 
 /// Bytes of the record chunks `sim` holds that are not among `others`.
-fn bytes_not_in(sim: &Sim, others: &std::collections::BTreeSet<usize>) -> u64 {
+fn bytes_not_in(sim: &Sim, others: &[usize]) -> u64 {
     let mut bytes = 0;
     sim.for_each_chunk(&mut |at, size| {
-        if !others.contains(&at) {
+        if others.binary_search(&at).is_err() {
             bytes += size;
         }
     });

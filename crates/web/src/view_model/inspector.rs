@@ -304,24 +304,8 @@ fn record_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::page_params::StartParams;
     use crate::view_model::lane;
-    use kafka_sim::Command;
-
-    fn example() -> Sim {
-        crate::running_example::build(&StartParams::default()).expect("example")
-    }
-
-    fn produce(sim: &mut Sim, key: &str, value: &str) {
-        sim.apply(Command::Produce {
-            producer: 0,
-            topic: "orders".into(),
-            key: Some(key.into()),
-            value: Some(value.into()),
-            partition: None,
-        })
-        .expect("valid produce");
-    }
+    use crate::view_model::tests::{example, produce};
 
     #[test]
     fn inspector_shows_a_records_key_value_and_outcome() {

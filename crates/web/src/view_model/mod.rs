@@ -428,11 +428,13 @@ mod tests {
     use crate::page_params::StartParams;
     use kafka_sim::Command;
 
-    fn example() -> Sim {
+    /// The page's running example (also used by the inspector's tests).
+    pub(crate) fn example() -> Sim {
         crate::running_example::build(&StartParams::default()).expect("example")
     }
 
-    fn produce(sim: &mut Sim, key: &str, value: &str) {
+    /// Producer 0 sends `key`/`value` to `orders`.
+    pub(crate) fn produce(sim: &mut Sim, key: &str, value: &str) {
         sim.apply(Command::Produce {
             producer: 0,
             topic: "orders".into(),

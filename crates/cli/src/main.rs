@@ -1,4 +1,6 @@
 //! `kafka-sim`: the native command-line front end to the simulation core.
+// Doc comments double as clap's help text, which shows `KEY<TAB>PARTITION` as typed.
+#![allow(rustdoc::invalid_html_tags)]
 
 mod assign_cmd;
 mod partition_cmd;

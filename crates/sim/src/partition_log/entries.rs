@@ -238,7 +238,7 @@ impl EntryStore {
     }
 }
 
-/// Entries of an [`EntryStore`] from some index on, oldest first.
+/// Entries of a log (its `EntryStore`) from some index on, oldest first.
 #[derive(Clone, Debug)]
 pub struct Entries<'a> {
     store: &'a EntryStore,

@@ -2,9 +2,9 @@
 //! component whose props did not change skips its render. Everything here is read from the core's
 //! views, the ledger and the events; nothing is re-derived from Kafka's rules.
 //!
-//! This file: lanes and the cluster. [`producer`]: the producer panel and the user's sends.
-//! [`ledger`]: alarms. [`inspector`]: the details of a record, partition, broker, group or
-//! consumer. [`groups`]: the consumer groups (panel, lane markers).
+//! This file: lanes and the cluster. `producer.rs`: the producer panel and the user's sends.
+//! `ledger.rs`: alarms. `inspector.rs`: the details of a record, partition, broker, group or
+//! consumer. `groups.rs`: the consumer groups (panel, lane markers).
 
 mod groups;
 mod inspector;

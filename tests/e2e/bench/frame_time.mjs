@@ -20,9 +20,10 @@ import { loadavg, cpus } from 'node:os';
 import { serveDirectory } from '../support/static_server.mjs';
 import { launch, DIST } from '../support/browser.mjs';
 import { printPayload } from './payload.mjs';
+import { BENCH_QUERY, openBenchPage } from '../support/bench_page.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const QUERY = process.env.BENCH_QUERY ?? '?brokers=6&topics=3&partitions=12&rf=3&rate=2000&speed=1&keys=many&groups=3';
+const QUERY = process.env.BENCH_QUERY ?? BENCH_QUERY;
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -46,23 +47,7 @@ async function firstRender(browser, url) {
 async function frames(browser, url) {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.addInitScript(() => {
-    addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
-  });
-  await page.goto(url + QUERY);
-  await page.waitForFunction(() => window.__wasm && document.querySelector('[data-testid="lane-shipments-11"]'));
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
-  const memory = async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const heap = metrics.find((m) => m.name === 'JSHeapUsedSize').value;
-    const nodes = metrics.find((m) => m.name === 'Nodes').value;
-    const wasm = await page.evaluate(() => window.__wasm.memory.buffer.byteLength);
-    const sent = await page.evaluate(() => document.querySelector('[data-testid="count-sent"] dd').textContent);
-    const clock = await page.evaluate(() => document.querySelector('[data-testid="clock"]').textContent);
-    return { heap, wasm, nodes, sent, clock };
-  };
+  const memory = await openBenchPage(page, url + QUERY);
   // Frame records go into typed arrays allocated up front, so the bench's own bookkeeping does not
   // grow the JS heap it measures.
   await page.evaluate((capacity) => {

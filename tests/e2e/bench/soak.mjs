@@ -9,15 +9,17 @@
 // consumer. It fails (exit 1) on any console error, page error, failed request or the panic panel,
 // and when the JS heap after GC grows more than 25 % from a minute into the faults to the end (the lanes
 // keep a fixed window, so the JS side must stay flat; the core's wasm memory grows with the
-// records it retains and with time-travel checkpoints, capped at 128 MiB, and is reported).
+// records it retains and with time-travel checkpoints, whose unshared records are capped at 64 MiB,
+// and is reported).
 import { loadavg } from 'node:os';
 import { serveDirectory } from '../support/static_server.mjs';
 import { launch, watchForProblems, DIST, screenshot } from '../support/browser.mjs';
+import { BENCH_QUERY, openBenchPage } from '../support/bench_page.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const FAULT_EVERY_S = Number(process.env.SOAK_FAULT_EVERY_S ?? 5);
 const SEED = Number(process.env.SOAK_SEED ?? 1);
-const QUERY = process.env.SOAK_QUERY ?? '?brokers=6&topics=3&partitions=12&rf=3&rate=2000&speed=1&keys=many&groups=3';
+const QUERY = process.env.SOAK_QUERY ?? BENCH_QUERY;
 const FAULTS = ['kill-broker-', 'restart-broker-', 'isolate-broker-', 'reconnect-broker-', 'slow-broker-',
   'crash-consumer-', 'stop-consumer-', 'restart-consumer-'];
 
@@ -40,22 +42,7 @@ let failed = false;
 try {
   const page = await browser.context.newPage();
   const problems = watchForProblems(page);
-  await page.addInitScript(() => {
-    addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
-  });
-  await page.goto(server.url + QUERY);
-  await page.waitForFunction(() => window.__wasm && document.querySelector('[data-testid="lane-shipments-11"]'));
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
-  const sample = async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const heap = metrics.find((m) => m.name === 'JSHeapUsedSize').value;
-    const nodes = metrics.find((m) => m.name === 'Nodes').value;
-    const wasm = await page.evaluate(() => window.__wasm.memory.buffer.byteLength);
-    const text = (id) => page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '', id);
-    return { heap, nodes, wasm, clock: await text('clock'), sent: await text('count-sent') };
-  };
+  const sample = await openBenchPage(page, server.url + QUERY);
   console.log(`soak: ${QUERY}, ${SECONDS} s, a fault every ${FAULT_EVERY_S} s (seed ${SEED}), load average ${loadavg()[0].toFixed(2)}`);
   const random = rng(SEED);
   const started = Date.now();
@@ -78,7 +65,7 @@ try {
     if (Date.now() - started >= next) {
       const s = await sample();
       samples.push(s);
-      console.log(`  ${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  heap ${mib(s.heap).padStart(9)}  wasm ${mib(s.wasm).padStart(10)}  nodes ${String(s.nodes).padStart(6)}  ${s.clock}  ${s.sent.replace(/\s+/g, ' ')}`);
+      console.log(`  ${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  heap ${mib(s.heap).padStart(9)}  wasm ${mib(s.wasm).padStart(10)}  nodes ${String(s.nodes).padStart(6)}  ${s.clock}  sent ${s.sent}`);
       next = Date.now() - started + 60_000;
     }
     if (await page.locator('[data-testid="panic-panel"]').count()) problems.push('the panic panel is shown');

@@ -222,22 +222,15 @@ impl ChartSeries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::page_params::StartParams;
+    use crate::view_model::tests::{example, produce};
     use kafka_sim::Command;
 
     #[test]
     fn counts_sends_per_second_and_sees_a_dead_broker_as_under_replication() {
-        let mut sim = crate::running_example::build(&StartParams::default()).expect("example");
+        let mut sim = example();
         let mut series = ChartSeries::new(&sim);
         for i in 0..7 {
-            sim.apply(Command::Produce {
-                producer: 0,
-                topic: "orders".into(),
-                key: Some(format!("k{i}")),
-                value: Some("v".into()),
-                partition: None,
-            })
-            .expect("produce is valid");
+            produce(&mut sim, &format!("k{i}"), "v");
         }
         sim.advance_to(series.next_at());
         series.sample(&sim);
@@ -267,18 +260,11 @@ mod tests {
 
     #[test]
     fn consume_throughput_is_the_ledgers_processed_count_per_second() {
-        let mut sim = crate::running_example::build(&StartParams::default()).expect("example");
+        let mut sim = example();
         let mut series = ChartSeries::new(&sim);
         let mut processed_before = sim.ledger().consumption_counts("analytics").processed;
         for i in 0..12 {
-            sim.apply(Command::Produce {
-                producer: 0,
-                topic: "orders".into(),
-                key: Some(format!("k{i}")),
-                value: Some("v".into()),
-                partition: None,
-            })
-            .expect("produce is valid");
+            produce(&mut sim, &format!("k{i}"), "v");
             sim.advance_to(series.next_at());
             series.sample(&sim);
             let processed = sim.ledger().consumption_counts("analytics").processed;

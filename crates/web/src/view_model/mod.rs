@@ -423,7 +423,8 @@ pub fn value_text(value: &Value, sim: &Sim) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+/// Helpers for the page's tests (the running example, a send), shared with other modules' tests.
+pub(crate) mod tests {
     use super::*;
     use crate::page_params::StartParams;
     use kafka_sim::Command;
